@@ -1,0 +1,94 @@
+"""The ``dps-publish`` command: a thin layer over the pipeline's functions.
+
+Library code raises ``DataProblems`` and ``BuildError``; they are turned into
+plain words and an exit code here, and only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .pipeline import Project, build, validate
+from .problems import BuildError, DataProblems, Problem
+from .settings import load_settings
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, default=Path("data"), help="folder of source tables (default: data)")
+    common.add_argument("--output", type=Path, default=Path("output"),
+                        help="folder the site is written to (default: output)")
+    common.add_argument("--settings", type=Path, default=Path("pelicanconf.py"),
+                        help="settings file (default: pelicanconf.py; use publishconf.py for the public site)")
+    common.add_argument("--content", type=Path, default=Path("content"),
+                        help="folder of hand-written pages (default: content)")
+    common.add_argument("--theme", type=Path, default=Path("theme"), help="the site's theme (default: theme)")
+    common.add_argument("--json", action="store_true", help="print problems as JSON, for scripts")
+    top = argparse.ArgumentParser(
+        prog="dps-publish",
+        description="Check the council's commissioning tables and publish them as a website and open data.",
+    )
+    top.add_argument("--version", action="version", version=f"dps-publish {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
+    commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
+    serve = commands.add_parser("serve", parents=[common], help="build, then preview the site on this computer")
+    serve.add_argument("--port", type=int, default=8000, help="port to preview on (default: 8000)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings))
+    try:
+        if args.command == "validate":
+            validation = validate(project)
+            if not validation.ok:
+                raise DataProblems(validation.problems)
+            _say(f"All tables in {args.data} are fine: {_count_rows(validation)}.", args)
+            return EXIT_OK
+        result = build(project)
+        _say(f"Built the site in {args.output}.", args)
+        for warning in result.warnings:
+            _say(f"Warning: {warning}", args)
+        if args.command == "serve":
+            from .serve import serve
+
+            serve(args.output, args.port)
+        return EXIT_OK
+    except DataProblems as exc:
+        _report(exc.problems, args)
+        return EXIT_PROBLEMS
+    except BuildError as exc:
+        print(f"The build failed: {exc}\nThe last good site in {args.output} is unchanged.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _count_rows(validation) -> str:
+    return ", ".join(f"{name} {len(t.frame)} rows" for name, t in validation.tables.items())
+
+
+def _say(text: str, args) -> None:
+    if not args.json:
+        print(text)
+
+
+def _report(problems: list[Problem], args) -> None:
+    if args.json:
+        print(json.dumps({"valid": False, "problems": [p.to_dict() for p in problems]}, indent=2))
+        return
+    noun = "problem" if len(problems) == 1 else "problems"
+    print(f"Found {len(problems)} {noun} in {args.data}. Nothing was published; "
+          f"the site in {args.output} is unchanged.\n", file=sys.stderr)
+    for number, problem in enumerate(problems, start=1):
+        print(f"{number}. {problem}  [{problem.code}]", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Stage 6: write the open data, a Frictionless Data Package v2, to ``data/``.
+
+Each published table is written as CSV (the package's resources) and as JSON
+(an array of objects, for people who prefer it) from the publishable model,
+never from the source tables. The package carries the published schemas (no
+exempt column), ``bytes`` and a ``sha256`` hash per resource, and is checked by
+frictionless before the build may succeed.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from .model import PUBLISHED, SiteModel
+from .problems import BuildError
+from .schemas import load_schema, published_schema
+from .settings import PublishSettings
+
+OGL = {
+    "name": "OGL-UK-3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "title": "Open Government Licence v3.0",
+}
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+SCHEMA_MAJOR = 1  # raise when a published schema changes incompatibly
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def table_csv(rows, names: list[str]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([cell(getattr(row, n)) for n in names])
+    return buffer.getvalue().encode("utf-8")
+
+
+def table_json(rows, names: list[str]) -> bytes:
+    records = [{n: json_value(getattr(row, n)) for n in names} for row in rows]
+    return (json.dumps(records, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def package_version(model: SiteModel) -> str:
+    """Major: the published schemas; minor: awarded rounds after the first; patch: corrections (0)."""
+    awarded = [r for r in model.rounds if r.status == "awarded"]
+    return f"{SCHEMA_MAJOR}.{max(len(awarded) - 1, 0)}.0"
+
+
+def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for name, cls in PUBLISHED.items():
+        rows = model.table(name)
+        names = [f.name for f in dataclasses.fields(cls)]
+        data = table_csv(rows, names)
+        (folder / f"{name}.csv").write_bytes(data)
+        (folder / f"{name}.json").write_bytes(table_json(rows, names))
+        source = load_schema(name).descriptor
+        resources.append({
+            "name": name,
+            "title": source.get("title", name),
+            "description": source.get("description", ""),
+            "path": f"{name}.csv",
+            "type": "table",
+            "scheme": "file",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "schema": published_schema(name, names),
+        })
+    created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
+    descriptor = {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": "kent-everyday-life-activities",
+        "id": f"{settings.site_url}/data/datapackage.json",
+        "title": f"{settings.council_name}: adult social care commissioning open data",
+        "description": (
+            "Programmes, lots, rounds, providers and where they give support, money figures, the "
+            "procurement timetable, payments over £500, the naming register and the glossary of the "
+            "Everyday Life Activities, Skills Development and Training Opportunities Dynamic Purchasing "
+            "System and related programmes. " + ATTRIBUTION
+            + (" Provider entries, listings and payments in this package are EXAMPLE DATA, not real "
+               "organisations." if model.example_data else "")
+        ),
+        "homepage": f"{settings.site_url}/data/",
+        "version": package_version(model),
+        "created": created.isoformat().replace("+00:00", "Z"),
+        "licenses": [OGL],
+        "sources": _sources(model),
+        "contributors": [{"title": settings.council_name, "roles": ["publisher"], "email": settings.council_email}],
+        "keywords": ["adult social care", "dynamic purchasing system", "commissioning", "Kent"],
+        "resources": resources,
+    }
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    return descriptor
+
+
+def _sources(model: SiteModel) -> list[dict]:
+    titles = []
+    for programme in model.programmes:
+        for number in programme.decision_numbers:
+            titles.append(f"{programme.buyer or 'Council'} decision {number}: {programme.name}")
+    for figure in (*model.spend, *model.envelopes):
+        if figure.source:
+            titles.append(figure.source)
+    return [{"title": t} for t in dict.fromkeys(titles)]
+
+
+def check_data_package(folder: Path) -> None:
+    """Validate the written package with frictionless itself; a failure stops the build."""
+    from frictionless import validate
+
+    report = validate(str(folder / "datapackage.json"))
+    if not report.valid:
+        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
+        errors += [f"{e.type}: {e.message}" for e in report.errors][:10]
+        raise BuildError("the data package did not pass frictionless validation:\n  " + "\n  ".join(errors))

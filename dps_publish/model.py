@@ -1,0 +1,260 @@
+"""The publishable model: everything the writers may use, and nothing else.
+
+Exempt columns (personal data, commercially sensitive prices) have no field
+here, and listings with status ``applied`` never become a ``Listing``: what is
+not in the model cannot reach ``output/``. Templates receive a ``SiteModel``
+and its documented attributes, not a shared dict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+STATUS_WORDS = {
+    "awarded": "giving support",
+    "suspended": "not taking new people at the moment",
+    "left": "used to provide",
+}
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+    area: str
+
+
+@dataclass(frozen=True)
+class Programme:
+    programme_id: str
+    name: str
+    easy_read_name: str
+    former_names: tuple[str, ...]
+    summary: str
+    easy_read_summary: str
+    route: str
+    status: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    decision_numbers: tuple[str, ...]
+    buyer: str
+
+
+@dataclass(frozen=True)
+class Lot:
+    programme_id: str
+    lot_id: str
+    name: str
+    easy_read_name: str
+    description: str
+    easy_read_description: str
+    reopens: bool | None
+    support_modes: tuple[str, ...]
+    funder: str
+
+
+@dataclass(frozen=True)
+class Round:
+    programme_id: str
+    round_id: str
+    title: str
+    opens: dt.date
+    closes: dt.date
+    award_date: dt.date | None
+    services_start: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    provider_id: str
+    name: str
+    organisation_type: str
+    registration_number: str
+    website: str
+    phone: str
+    email: str
+    description: str
+    easy_read_description: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    programme_id: str
+    lot_id: str
+    provider_id: str
+    round_id: str
+    status: str
+    left_date: dt.date | None
+    districts: tuple[str, ...]  # ONS codes; "all" is expanded
+    support_types: tuple[str, ...]
+    age_groups: tuple[str, ...]
+    activities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpendFigure:
+    programme_id: str
+    financial_year: str
+    measure: str
+    cost_type: str
+    client_group: str
+    amount_gbp: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class Envelope:
+    programme_id: str
+    lot_id: str
+    contract_year: int
+    optional: bool | None
+    amount_gbp: Decimal
+    funder: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    programme_id: str
+    round_id: str
+    event: str
+    date: dt.date
+    date_end: dt.date | None
+
+
+@dataclass(frozen=True)
+class Payment:
+    transaction_id: str
+    payment_date: dt.date
+    supplier_name: str  # "REDACTED - personal data" for individuals
+    supplier_type: str
+    provider_id: str  # only when that provider is public
+    programme_id: str
+    expense_area: str
+    expense_type: str
+    amount_gbp: Decimal
+    vat_recoverable: bool | None
+
+
+@dataclass(frozen=True)
+class NamingTerm:
+    term: str
+    preferred: str
+    applies_to: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    term: str
+    meaning: str
+    easy_read_meaning: str
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Parts of a spend figure that do not add up to the stated total."""
+
+    programme_id: str
+    financial_year: str
+    measure: str
+    cost_type: str
+    stated_total: Decimal
+    parts_total: Decimal
+    parts: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def difference(self) -> Decimal:
+        return self.parts_total - self.stated_total
+
+    def sentence(self) -> str:
+        return (f"The {self.financial_year} {self.measure} {self.cost_type} figures for {self.programme_id} do not "
+                f"add up: the report states a total of £{self.stated_total:,.0f}, but its parts add up to "
+                f"£{self.parts_total:,.0f} (a difference of £{abs(self.difference):,.0f}). Both are published.")
+
+
+# The tables the model publishes, the class of each, and its order.
+PUBLISHED = {
+    "districts": District,
+    "programmes": Programme,
+    "lots": Lot,
+    "rounds": Round,
+    "providers": Provider,
+    "listings": Listing,
+    "spend": SpendFigure,
+    "envelopes": Envelope,
+    "milestones": Milestone,
+    "payments": Payment,
+    "naming": NamingTerm,
+    "glossary": GlossaryTerm,
+}
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    published_on: dt.date
+    example_data: bool
+    districts: tuple[District, ...]
+    programmes: tuple[Programme, ...]
+    lots: tuple[Lot, ...]
+    rounds: tuple[Round, ...]
+    providers: tuple[Provider, ...]
+    listings: tuple[Listing, ...]
+    spend: tuple[SpendFigure, ...] = ()
+    envelopes: tuple[Envelope, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    naming: tuple[NamingTerm, ...] = ()
+    glossary: tuple[GlossaryTerm, ...] = ()
+    reconciliations: tuple[Reconciliation, ...] = ()
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def table(self, name: str) -> tuple:
+        return getattr(self, name)
+
+    # Look-ups the templates use.
+    def programme(self, programme_id: str) -> Programme:
+        return self._by("programme", lambda: {p.programme_id: p for p in self.programmes})[programme_id]
+
+    def provider(self, provider_id: str) -> Provider:
+        return self._by("provider", lambda: {p.provider_id: p for p in self.providers})[provider_id]
+
+    def lot(self, programme_id: str, lot_id: str) -> Lot:
+        return self._by("lot", lambda: {(x.programme_id, x.lot_id): x for x in self.lots})[(programme_id, lot_id)]
+
+    def district(self, code: str) -> District:
+        return self._by("district", lambda: {d.code: d for d in self.districts})[code]
+
+    def round(self, programme_id: str, round_id: str) -> Round | None:
+        return self._by("round", lambda: {(r.programme_id, r.round_id): r for r in self.rounds}).get((programme_id, round_id))
+
+    def lots_of(self, programme_id: str) -> list[Lot]:
+        return [lot for lot in self.lots if lot.programme_id == programme_id]
+
+    def rounds_of(self, programme_id: str) -> list[Round]:
+        return [r for r in self.rounds if r.programme_id == programme_id]
+
+    def listings_of_lot(self, programme_id: str, lot_id: str) -> list[Listing]:
+        return [x for x in self.listings if x.programme_id == programme_id and x.lot_id == lot_id]
+
+    def listings_of_provider(self, provider_id: str) -> list[Listing]:
+        return [x for x in self.listings if x.provider_id == provider_id]
+
+    def spend_of(self, programme_id: str) -> list[SpendFigure]:
+        return [s for s in self.spend if s.programme_id == programme_id]
+
+    def envelopes_of(self, programme_id: str) -> list[Envelope]:
+        return [e for e in self.envelopes if e.programme_id == programme_id]
+
+    def open_to_new_providers(self, lot: Lot) -> bool:
+        programme = self.programme(lot.programme_id)
+        return bool(lot.reopens) and programme.route == "dynamic-purchasing-system" and programme.status == "active"
+
+    def _by(self, name: str, build):
+        if name not in self._index:
+            self._index[name] = build()
+        return self._index[name]

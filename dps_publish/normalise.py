@@ -1,0 +1,104 @@
+"""Stage 2: put each table in its normal form, column by column.
+
+Headers are matched to the schema whatever their case or spacing. Cells in a
+form the contract accepts are rewritten to one canonical form (ISO dates,
+plain decimal money, ``true``/``false``, lists joined by ``;``). A cell in a
+form we do not recognise is left as it was, so the schema checks that follow
+report it with the value the person typed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .problems import Problem, quote
+from .readers import RawTable, normalise_label
+from .schemas import TableSchema
+
+TRUE_WORDS = {"yes", "y", "true"}
+FALSE_WORDS = {"no", "n", "false"}
+MONEY = re.compile(r"^(?P<sign1>-?)\s*£?\s*(?P<sign2>-?)\s*(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<dec>\.[0-9]+)?$")
+UK_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+
+
+def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """The table with the schema's columns, in the schema's order, every cell a string.
+
+    Returns the cells as typed (for messages), the cells normalised, and the
+    problems with the header.
+    """
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    known = set(schema.field_names)
+    for position, label in enumerate(raw.labels):
+        name = normalise_label(label)
+        if not name:
+            if raw.frame[position].astype(bool).any():
+                first = int(raw.frame.index[raw.frame[position].astype(bool)][0])
+                problems.append(Problem(raw.file, first, f"column {position + 1}", "blank-label", None,
+                                        "this column has values but no heading. Give it one of the contract's "
+                                        "column names or delete it."))
+            continue
+        if name not in known:
+            problems.append(Problem(raw.file, 1, label, "extra-label", label,
+                                    f"the contract has no column called {quote(label)} for {schema.name}. "
+                                    "It may hold something that must not be published, so it is not "
+                                    f"accepted. Remove the column, or rename it to one of: {', '.join(schema.field_names)}."))
+        elif name in columns:
+            problems.append(Problem(raw.file, 1, label, "duplicate-label", label,
+                                    f"there are two columns called {quote(name)}. Delete or rename one of them."))
+        else:
+            columns[name] = position
+    needed = set(schema.required_fields()) | set(schema.key)
+    for name in schema.field_names:
+        if name not in columns and name in needed and raw.labels:
+            problems.append(Problem(raw.file, 1, name, "missing-label", None,
+                                    f"the column {name} is missing, and every row needs it. Add a column "
+                                    f"headed {name}."))
+    typed, data = {}, {}
+    for spec in schema.fields:
+        name = spec["name"]
+        if name in columns:
+            typed[name] = raw.frame[columns[name]]
+            data[name] = normalise_column(typed[name], spec)
+        else:
+            typed[name] = data[name] = pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype=object)
+    index = raw.frame.index
+    return pd.DataFrame(typed, index=index), pd.DataFrame(data, index=index), problems
+
+
+def normalise_column(values: pd.Series, spec: dict) -> pd.Series:
+    values = values.astype(object)
+    if spec.get("x-money"):
+        return values.map(normalise_money)
+    kind = spec["type"]
+    if kind == "date":
+        return values.map(normalise_date)
+    if kind == "boolean":
+        lower = values.str.lower()
+        return lower.map(lambda v: "true" if v in TRUE_WORDS else "false" if v in FALSE_WORDS else None).fillna(values)
+    if spec.get("x-list"):
+        return values.map(normalise_list)
+    return values
+
+
+def normalise_money(text: str) -> str:
+    match = MONEY.match(text)
+    if not match or (match["sign1"] and match["sign2"]):
+        return text
+    sign = "-" if (match["sign1"] or match["sign2"]) else ""
+    return f"{sign}{match['int'].replace(',', '')}{match['dec'] or ''}"
+
+
+def normalise_date(text: str) -> str:
+    match = UK_DATE.match(text)
+    if match:
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
+def normalise_list(text: str) -> str:
+    return ";".join(item.strip() for item in text.split(";") if item.strip())

@@ -1,0 +1,90 @@
+"""Stage 8: swap the finished build in for ``output/`` in one atomic step.
+
+A build writes into a fresh folder beside ``output/``. Only when every stage
+has succeeded is that folder exchanged with ``output/`` by ``renameat2`` with
+``RENAME_EXCHANGE`` (Linux), so there is never a moment without a complete
+``output/``; the old build is then deleted. A failed or killed build leaves
+``output/`` exactly as it was; its half-written folder is cleared at the next
+build. A lock stops two builds writing the same ``output/`` at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .problems import BuildError
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def staging_prefix(output: Path) -> str:
+    return f".{output.name}.building-"
+
+
+@contextlib.contextmanager
+def build_lock(output: Path) -> Iterator[None]:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = output.parent / f".{output.name}.lock"
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is writing {output} right now. Wait for it to finish.") from None
+        yield
+
+
+def clear_leftovers(output: Path) -> None:
+    for leftover in output.parent.glob(staging_prefix(output) + "*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def build_into_fresh_folder(output: Path, build: Callable[[Path], None]) -> None:
+    """Run ``build`` on a new folder; swap it in for ``output`` only if it succeeds."""
+    output = Path(output).absolute()
+    try:
+        with build_lock(output):
+            clear_leftovers(output)
+            staging = Path(tempfile.mkdtemp(prefix=staging_prefix(output), dir=output.parent))
+            try:
+                build(staging)
+                os.chmod(staging, 0o755)
+                swap_in(staging, output)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except PermissionError as exc:
+        raise BuildError(f"cannot write to {exc.filename or output.parent}: permission denied. "
+                         "Choose another --output folder, or ask for write access.") from exc
+    except OSError as exc:
+        if exc.errno == 28:  # ENOSPC
+            raise BuildError(f"the disk holding {output.parent} is full. Free some space and build again; "
+                             "the last good site is unchanged.") from exc
+        raise
+
+
+def swap_in(new: Path, output: Path) -> None:
+    """Make ``new`` the ``output`` folder atomically; afterwards ``new`` holds the old build, if any."""
+    if not output.exists() and not output.is_symlink():
+        os.rename(new, output)
+        new.mkdir()  # so the caller's clean-up has something to remove
+        return
+    _rename_exchange(new, output)
+
+
+def _rename_exchange(a: Path, b: Path) -> None:
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise BuildError("this system cannot swap folders atomically (renameat2 is missing).")
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"cannot swap {a} and {b}: {os.strerror(errno)}")

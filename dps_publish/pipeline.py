@@ -1,0 +1,113 @@
+"""The build, stage by stage, in order.
+
+Everything is read and checked before anything is written (as Pelican builds
+its whole context first); only a model with no problems reaches the writers,
+which write into a fresh folder that replaces ``output/`` at the very end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .datapackage import check_data_package, write_data_package
+from .model import SiteModel
+from .output import build_into_fresh_folder
+from .problems import DataProblems
+from .publish import build_model
+from .settings import PublishSettings
+from .site import write_site
+from .validate import Validation, validate_folder
+
+STAGES = (
+    "validate",  # readers, normalise, checks, rules: every problem of the data folder
+    "model",  # the publishable model: no exempt field, no applied listing
+    "data-package",  # output/data: CSV, JSON and datapackage.json
+    "check-data-package",  # frictionless validates what was written
+    "site",  # Pelican writes the pages
+    "swap",  # the new folder replaces output/ in one step
+)
+
+
+@dataclass
+class Project:
+    data: Path
+    output: Path
+    content: Path
+    theme: Path
+    settings: PublishSettings
+
+
+@dataclass
+class BuildResult:
+    validation: Validation
+    model: SiteModel | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [r.sentence() for r in self.model.reconciliations] if self.model else []
+
+
+StageListener = Callable[[str], None]
+
+
+def build(project: Project, on_stage: StageListener | None = None) -> BuildResult:
+    """Validate, model and write; raise ``DataProblems`` (nothing written) if the data has problems."""
+    result = BuildResult(Validation({}))
+    clock = _StageClock(result.timings, on_stage)
+    with clock("validate"):
+        result.validation = validate_folder(project.data)
+    if not result.validation.ok:
+        raise DataProblems(result.validation.problems)
+    with clock("model"):
+        result.model = build_model(result.validation.tables, example_data=project.settings.example_data)
+
+    def write(folder: Path) -> None:
+        with clock("data-package"):
+            write_data_package(result.model, project.settings, folder / "data")
+        with clock("check-data-package"):
+            check_data_package(folder / "data")
+        with clock("site"):
+            write_site(result.model, project.settings, project.content, project.theme, folder)
+        clock.start("swap")
+
+    build_into_fresh_folder(project.output, write)
+    clock.stop()
+    return result
+
+
+def validate(project: Project) -> Validation:
+    return validate_folder(project.data)
+
+
+class _StageClock:
+    def __init__(self, timings: dict[str, float], listener: StageListener | None):
+        self.timings, self.listener = timings, listener
+        self._current: tuple[str, float] | None = None
+
+    def start(self, name: str) -> None:
+        self.stop()
+        if self.listener:
+            self.listener(name)
+        self._current = (name, time.perf_counter())
+
+    def stop(self) -> None:
+        if self._current:
+            name, started = self._current
+            self.timings[name] = time.perf_counter() - started
+            self._current = None
+
+    def __call__(self, name: str):
+        clock = self
+
+        class _Stage:
+            def __enter__(self):
+                clock.start(name)
+
+            def __exit__(self, *exc):
+                clock.stop()
+
+        return _Stage()

@@ -1,0 +1,120 @@
+"""Stage 5: turn checked source tables into the publishable model.
+
+Only the fields a model class declares are copied, so an exempt column is
+dropped by construction. Listings that were only applied for are dropped, a
+provider appears only with a listing that is not ``applied``, and a payment to
+an individual loses the name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections import defaultdict
+from decimal import Decimal
+
+from .model import PUBLISHED, Listing, Payment, Reconciliation, SiteModel, SpendFigure
+from .rules import SourceTable, district_key, district_lookup
+from .schemas import load_schema
+
+REDACTED = "REDACTED - personal data"
+
+
+def build_model(tables: dict[str, SourceTable], *, example_data: bool = True) -> SiteModel:
+    rows = {name: _rows(tables[name], cls) for name, cls in PUBLISHED.items() if name in tables}
+    listings = [x for x in rows["listings"] if x.status != "applied"]
+    lookup = district_lookup(tables["districts"].frame)
+    all_codes = tuple(d.code for d in rows["districts"])
+    listings = [dataclasses.replace(x, districts=_district_codes(x.districts, lookup, all_codes)) for x in listings]
+    public_ids = {x.provider_id for x in listings}
+    providers = [p for p in rows["providers"] if p.provider_id in public_ids]
+    payments = [_public_payment(p, public_ids) for p in rows.get("payments", [])]
+    model = SiteModel(
+        published_on=publication_date(tables),
+        example_data=example_data,
+        districts=tuple(rows["districts"]),
+        programmes=tuple(rows["programmes"]),
+        lots=tuple(rows["lots"]),
+        rounds=tuple(sorted(rows.get("rounds", []), key=lambda r: (r.programme_id, r.opens, r.round_id))),
+        providers=tuple(sorted(providers, key=lambda p: p.name.lower())),
+        listings=tuple(listings),
+        spend=tuple(rows.get("spend", [])),
+        envelopes=tuple(sorted(rows.get("envelopes", []), key=lambda e: (e.programme_id, e.lot_id, e.contract_year))),
+        milestones=tuple(sorted(rows.get("milestones", []), key=lambda m: (m.programme_id, m.date, m.event))),
+        payments=tuple(sorted(payments, key=lambda p: (p.payment_date, p.transaction_id))),
+        naming=tuple(rows["naming"]),
+        glossary=tuple(sorted(rows["glossary"], key=lambda g: g.term.lower())),
+        reconciliations=tuple(reconcile_spend(rows.get("spend", []))),
+    )
+    return model
+
+
+def publication_date(tables: dict[str, SourceTable]) -> dt.date:
+    """The date the build says it was published: never the clock.
+
+    ``SOURCE_DATE_EPOCH`` wins where it is set (reproducible builds); otherwise
+    the latest round or milestone date that has passed in the data.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    dates = []
+    for name, columns in (("rounds", ("opens", "closes", "award_date")), ("programmes", ("start_date",))):
+        if name in tables:
+            for column in columns:
+                dates += [d for d in tables[name].frame[column] if d]
+    return dt.date.fromisoformat(max(dates)) if dates else dt.date(2000, 1, 1)
+
+
+def reconcile_spend(spend: list[SpendFigure]) -> list[Reconciliation]:
+    groups: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
+    for s in spend:
+        groups[(s.programme_id, s.financial_year, s.measure, s.cost_type)][s.client_group] = s.amount_gbp
+    out = []
+    for key, amounts in sorted(groups.items()):
+        parts = {g: a for g, a in amounts.items() if g != "all"}
+        if "all" in amounts and parts:
+            total = sum(parts.values(), Decimal(0))
+            if total != amounts["all"]:
+                out.append(Reconciliation(*key, stated_total=amounts["all"], parts_total=total,
+                                          parts=tuple(sorted(parts.items()))))
+    return out
+
+
+def _district_codes(items: tuple[str, ...], lookup: dict[str, str], all_codes: tuple[str, ...]) -> tuple[str, ...]:
+    if any(i.lower() == "all" for i in items):
+        return all_codes
+    codes = {lookup[district_key(i)] for i in items}
+    return tuple(c for c in all_codes if c in codes)
+
+
+def _public_payment(payment: Payment, public_ids: set[str]) -> Payment:
+    return dataclasses.replace(
+        payment,
+        supplier_name=REDACTED if payment.supplier_type == "individual" else payment.supplier_name,
+        provider_id=payment.provider_id if payment.provider_id in public_ids and payment.supplier_type != "individual" else "",
+    )
+
+
+def _rows(table: SourceTable, cls) -> list:
+    schema = load_schema(table.name)
+    names = [f.name for f in dataclasses.fields(cls)]
+    converters = [_converter(schema.field(n)) for n in names]
+    columns = [table.frame[n] for n in names]
+    return [cls(*(convert(value) for convert, value in zip(converters, values))) for values in zip(*columns)]
+
+
+def _converter(spec: dict):
+    if spec.get("x-list"):
+        return lambda v: tuple(v.split(";")) if v else ()
+    kind = spec["type"]
+    if kind == "date":
+        return lambda v: dt.date.fromisoformat(v) if v else None
+    if kind == "boolean":
+        return lambda v: {"true": True, "false": False}.get(v)
+    if kind == "integer":
+        return lambda v: int(v) if v else None
+    if kind == "number":
+        return lambda v: Decimal(v) if v else None
+    return str

@@ -1,0 +1,224 @@
+"""Stage 4: the rules of the contract that span rows and tables.
+
+Foreign keys first (a reference to a key that does not exist), then the
+contract's own rules: dates in order, ``left_date`` when a provider left,
+rounds only for lots that reopen, districts that exist, KPI values that agree
+with their numerator and denominator, jargon the glossary must explain.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .problems import Problem, one_of, quote
+from .schemas import load_schema
+
+GLOSSARY_MUST_EXPLAIN = ("DPS", "lot", "provider", "commissioning", "framework", "direct payment")
+
+
+@dataclass
+class SourceTable:
+    """One table as read: ``typed`` holds the cells as people typed them, ``frame`` the normal form."""
+
+    name: str
+    file: str
+    typed: pd.DataFrame
+    frame: pd.DataFrame
+
+    def problem(self, row, column: str | None, code: str, message: str, value=None) -> Problem:
+        if value is None and column is not None and row is not None:
+            value = self.typed.at[row, column]
+        return Problem(self.file, int(row) if row is not None else None, column, code,
+                       None if value is None else str(value), message)
+
+
+def district_key(text: str) -> str:
+    """Names match whatever their case, and ``&`` matches ``and``."""
+    return re.sub(r"\s+", " ", text.replace("&", " and ").strip().lower())
+
+
+def district_lookup(districts: pd.DataFrame) -> dict[str, str]:
+    """Every way a district may be written (code or name), to its code."""
+    lookup: dict[str, str] = {}
+    for code, name in zip(districts["code"], districts["name"]):
+        lookup[district_key(code)] = code
+        lookup[district_key(name)] = code
+    return lookup
+
+
+def check_foreign_keys(tables: dict[str, SourceTable]) -> list[Problem]:
+    problems: list[Problem] = []
+    for table in tables.values():
+        for fk in load_schema(table.name).foreign_keys:
+            target = tables.get(fk["reference"]["resource"])
+            fields, ref_fields = fk["fields"], fk["reference"]["fields"]
+            frame = table.frame
+            filled = (frame[fields] != "").all(axis=1)
+            if not filled.any():
+                continue
+            known = set() if target is None else set(map(tuple, target.frame[ref_fields].itertuples(index=False)))
+            rows = frame.loc[filled, fields]
+            missing = [row for row, values in zip(rows.index, rows.itertuples(index=False)) if tuple(values) not in known]
+            ref_name = fk["reference"]["resource"]
+            for row in missing:
+                column = fields[-1]
+                shown = " / ".join(frame.loc[row, fields])
+                choices = sorted({v[-1] for v in known if tuple(v[:-1]) == tuple(frame.loc[row, fields[:-1]])}) if len(fields) > 1 else sorted(v[0] for v in known)
+                hint = f" Use one of: {one_of(choices)}." if choices else ""
+                problems.append(table.problem(row, column, "foreign-key",
+                                              f"{quote(shown)} is not in {ref_name}. Add it to {ref_name} first, "
+                                              f"or correct it.{hint}"))
+    return problems
+
+
+def check_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in (_dates_in_order, _rounds_for_dps, _listing_rules, _kpi_rules, _glossary_covers_jargon):
+        problems += rule(tables)
+    return problems
+
+
+def _dates_in_order(tables: dict[str, SourceTable]) -> list[Problem]:
+    problems = []
+    for name, first, second, words in (
+        ("programmes", "start_date", "end_date", "the end date must be after the start date"),
+        ("rounds", "opens", "closes", "a round must close after it opens"),
+        ("milestones", "date", "date_end", "the end date must not be before the start date"),
+    ):
+        table = tables.get(name)
+        if table is None:
+            continue
+        a = pd.to_datetime(table.frame[first], format="%Y-%m-%d", errors="coerce")
+        b = pd.to_datetime(table.frame[second], format="%Y-%m-%d", errors="coerce")
+        wrong = (b < a) if name == "milestones" else (b <= a)
+        for row in table.frame.index[wrong.fillna(False)]:
+            problems.append(table.problem(row, second, "date-order",
+                                          f"{words} ({table.typed.at[row, first]} to {table.typed.at[row, second]}). "
+                                          "Check both dates."))
+    return problems
+
+
+def _rounds_for_dps(tables: dict[str, SourceTable]) -> list[Problem]:
+    programmes = tables["programmes"]
+    rounds = tables.get("rounds")
+    with_rounds = set(rounds.frame["programme_id"]) if rounds is not None else set()
+    problems = []
+    dps = programmes.frame["route"] == "dynamic-purchasing-system"
+    for row in programmes.frame.index[dps]:
+        pid = programmes.frame.at[row, "programme_id"]
+        if pid not in with_rounds:
+            problems.append(programmes.problem(row, "route", "missing-rounds",
+                                               f"{pid} is a dynamic purchasing system, so the rounds table needs at "
+                                               f"least one round for it. Add its rounds to rounds.csv."))
+    return problems
+
+
+def first_rounds(rounds: SourceTable | None) -> dict[str, str]:
+    """Each programme's first round: the one that opens earliest."""
+    if rounds is None or rounds.frame.empty:
+        return {}
+    ordered = rounds.frame.sort_values(["opens", "round_id"])
+    return dict(ordered.groupby("programme_id", sort=False)["round_id"].first())
+
+
+def _listing_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+    listings = tables["listings"]
+    frame = listings.frame
+    problems = []
+    rounds = tables.get("rounds")
+    with_rounds = set(rounds.frame["programme_id"]) if rounds is not None else set()
+    for row in frame.index[frame["programme_id"].isin(with_rounds) & (frame["round_id"] == "")]:
+        problems.append(listings.problem(row, "round_id", "constraint-error",
+                                         f"{frame.at[row, 'programme_id']} joins providers in rounds, so each of its "
+                                         "listings needs the round_id of the round the provider joined in."))
+    left = frame["status"] == "left"
+    for row in frame.index[left & (frame["left_date"] == "")]:
+        problems.append(listings.problem(row, "left_date", "left-date-missing",
+                                         "the status is left, so left_date needs the day the provider left."))
+    for row in frame.index[~left & (frame["left_date"] != "")]:
+        problems.append(listings.problem(row, "left_date", "left-date-unexpected",
+                                         f"there is a left_date but the status is {frame.at[row, 'status']}. "
+                                         "Set the status to left, or clear left_date."))
+    problems += _closed_lots(listings, tables)
+    problems += _districts_exist(listings, tables["districts"])
+    return problems
+
+
+def _closed_lots(listings: SourceTable, tables: dict[str, SourceTable]) -> list[Problem]:
+    """A lot that does not reopen takes providers only in its programme's first round."""
+    lots = tables["lots"].frame
+    closed = set(map(tuple, lots.loc[lots["reopens"] == "false", ["programme_id", "lot_id"]].itertuples(index=False)))
+    first = first_rounds(tables.get("rounds"))
+    problems = []
+    frame = listings.frame
+    for row, pid, lot, rid in zip(frame.index, frame["programme_id"], frame["lot_id"], frame["round_id"]):
+        if rid and (pid, lot) in closed and pid in first and rid != first[pid]:
+            problems.append(listings.problem(row, "round_id", "lot-closed",
+                                             f"lot {lot} closed after the first round ({first[pid]}), so no provider "
+                                             f"can join it in {rid}. Check the lot or the round."))
+    return problems
+
+
+def _districts_exist(listings: SourceTable, districts: SourceTable) -> list[Problem]:
+    lookup = district_lookup(districts.frame)
+    names = list(districts.frame["name"])
+    problems = []
+    for row, value in zip(listings.frame.index, listings.frame["districts"]):
+        for item in value.split(";") if value else ():
+            if item.lower() == "all" or district_key(item) in lookup:
+                continue
+            close = difflib.get_close_matches(item, names, n=1, cutoff=0.6)
+            guess = f' Did you mean "{close[0]}"?' if close else ""
+            problems.append(listings.problem(row, "districts", "not-a-district",
+                                             f"{quote(item)} is not a Kent district.{guess} Use one of: "
+                                             f"{', '.join(names)}, or all.", value=item))
+    return problems
+
+
+def _kpi_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+    kpis, definitions = tables.get("kpis"), tables.get("kpi_definitions")
+    if kpis is None or definitions is None:
+        return []
+    units = dict(zip(definitions.frame["kpi_id"], definitions.frame["unit"]))
+    problems = []
+    frame = kpis.frame
+    for row, kpi, num, den, value in zip(frame.index, frame["kpi_id"], frame["numerator"],
+                                         frame["denominator"], frame["value"]):
+        unit = units.get(kpi)
+        try:
+            n = int(num) if num else None
+            d = int(den) if den else None
+            v = float(value) if value else None
+        except ValueError:
+            continue  # the type checks have reported it
+        if unit == "percent":
+            if v is not None and not 0 <= v <= 100:
+                problems.append(kpis.problem(row, "value", "kpi-out-of-range",
+                                             f"{quote(value)} is not a percentage from 0 to 100."))
+            elif n is not None and d is not None:
+                if d == 0 or n > d:
+                    problems.append(kpis.problem(row, "numerator", "kpi-fraction",
+                                                 f"the numerator ({n}) must not be more than the denominator ({d}), "
+                                                 "and the denominator must not be 0."))
+                elif v is not None and abs(n / d * 100 - v) > 0.1:
+                    problems.append(kpis.problem(row, "value", "kpi-value-mismatch",
+                                                 f"the value {value} does not agree with {n} out of {d} "
+                                                 f"({n / d * 100:.1f}). Correct the value or the counts."))
+        elif unit == "count" and d is not None:
+            problems.append(kpis.problem(row, "denominator", "kpi-count-denominator",
+                                         "this measure is a count: put the count in numerator and leave "
+                                         "denominator empty."))
+    return problems
+
+
+def _glossary_covers_jargon(tables: dict[str, SourceTable]) -> list[Problem]:
+    glossary = tables["glossary"]
+    terms = {t.lower() for t in glossary.frame["term"]}
+    missing = [t for t in GLOSSARY_MUST_EXPLAIN if t.lower() not in terms]
+    return [Problem(glossary.file, None, "term", "glossary-missing-term", term,
+                    f"the glossary must explain {quote(term)}, which the site cannot avoid. Add a row for it.")
+            for term in missing]

@@ -1,0 +1,145 @@
+"""Stage 7: write the website with Pelican.
+
+Pelican renders the hand-written pages in ``content/`` and the theme; the
+pages generated from the model are added by ``DataPagesGenerator``, which
+Pelican runs like its own generators. The model and settings reach it through
+two Pelican settings, ``DPS_MODEL`` and ``DPS_SETTINGS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from pathlib import Path
+
+from .model import SiteModel
+from .pages import lot_path, programme_path, provider_path, site_pages
+from .problems import BuildError
+from .settings import PublishSettings
+
+PLUGIN = "dps_publish.site"
+
+
+def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path) -> None:
+    from pelican import Pelican
+    from pelican.settings import configure_settings
+
+    values = dict(settings.pelican)
+    values.update(pelican_overrides(model, settings, content, theme, out))
+    values = configure_settings(values)
+    handler = _FailOnError()
+    logging.getLogger("pelican").addHandler(handler)
+    try:
+        Pelican(values).run()
+    finally:
+        logging.getLogger("pelican").removeHandler(handler)
+    if handler.messages:
+        raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
+
+
+def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path) -> dict:
+    base = settings.base_path
+    return {
+        "PATH": str(content),
+        "OUTPUT_PATH": str(out),
+        "THEME": str(theme),
+        "PLUGINS": [PLUGIN],
+        "PLUGIN_PATHS": [],
+        "SITEURL": settings.site_url,
+        "RELATIVE_URLS": False,
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+        "WRITE_SELECTED": [],
+        "DPS_MODEL": model,
+        "DPS_SETTINGS": settings,
+        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
+        "JINJA_GLOBALS": {"url": lambda path="": f"{base}/{path}", "model": model, "dps": settings,
+                          "programme_path": programme_path, "lot_path": lot_path,
+                          "provider_path": provider_path},
+        "JINJA_FILTERS": {"money": money, "long_date": long_date, "join_words": join_words},
+        "ARTICLE_PATHS": ["whats-new"],
+        "PAGE_PATHS": ["pages"],
+        "STATIC_PATHS": ["static"],
+        "ARTICLE_URL": "whats-new/{slug}/",
+        "ARTICLE_SAVE_AS": "whats-new/{slug}/index.html",
+        "PAGE_URL": "{slug}/",
+        "PAGE_SAVE_AS": "{slug}/index.html",
+        "INDEX_SAVE_AS": "whats-new/index.html",
+        "DIRECT_TEMPLATES": ["index"],
+        "PAGINATED_TEMPLATES": {"index": None},
+        "TAG_SAVE_AS": "", "TAGS_SAVE_AS": "", "CATEGORY_SAVE_AS": "", "CATEGORIES_SAVE_AS": "",
+        "AUTHOR_SAVE_AS": "", "AUTHORS_SAVE_AS": "", "ARCHIVES_SAVE_AS": "",
+        "YEAR_ARCHIVE_SAVE_AS": "", "MONTH_ARCHIVE_SAVE_AS": "", "DAY_ARCHIVE_SAVE_AS": "",
+        "DRAFT_SAVE_AS": "", "DRAFT_PAGE_SAVE_AS": "",
+        "FEED_ALL_ATOM": "whats-new/feed.atom.xml",
+        "FEED_ALL_RSS": None, "CATEGORY_FEED_ATOM": None, "AUTHOR_FEED_ATOM": None, "AUTHOR_FEED_RSS": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "TIMEZONE": "Europe/London",
+        "DEFAULT_LANG": "en",
+        "DEFAULT_DATE": None,
+        "TYPOGRIFY": False,
+    }
+
+
+def money(value) -> str:
+    if value is None:
+        return ""
+    value = Decimal(value)
+    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
+
+
+def long_date(value: dt.date | None) -> str:
+    return "" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def join_words(items, last: str = "and") -> str:
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+class _FailOnError(logging.Handler):
+    """Pelican logs what it cannot build and carries on; the publisher stops instead."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class DataPagesGenerator:
+    """A Pelican generator for the pages generated from the model."""
+
+    def __init__(self, context, settings, path, theme, output_path, *args, **kwargs):
+        from pelican.generators import Generator
+
+        self._generator = Generator(context, settings, path, theme, output_path, *args, **kwargs)
+        self.context = context
+        self.settings = settings
+        self.model: SiteModel = settings["DPS_MODEL"]
+
+    def generate_context(self) -> None:
+        self.pages = site_pages(self.model)
+        self.context["dps_pages"] = self.pages
+
+    def generate_output(self, writer) -> None:
+        for page in self.pages:
+            template = self._generator.get_template(page.template)
+            writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
+                              page_path=page.path, **page.context)
+
+
+def get_generators(pelican_object):
+    return DataPagesGenerator
+
+
+def register():
+    from pelican import signals
+
+    signals.get_generators.connect(get_generators)
+

@@ -1,0 +1,77 @@
+"""Read, normalise and check every source table; report all problems together.
+
+This runs stages 1 to 4 (readers, normalise, checks, rules) over the whole
+data folder. Nothing is written: a caller gets either the checked tables or
+every problem found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .checks import check_table
+from .normalise import normalise_table
+from .problems import Problem
+from .readers import find_table_files, read_table
+from .rules import SourceTable, check_foreign_keys, check_rules
+from .schemas import TABLE_ORDER, load_schema
+
+
+@dataclass
+class Validation:
+    tables: dict[str, SourceTable]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def shipped_districts() -> Path:
+    return Path(str(resources.files(__package__).joinpath("reference/districts.csv")))
+
+
+def validate_folder(data_dir: Path) -> Validation:
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return Validation({}, [Problem(str(data_dir), None, None, "missing-folder", None,
+                                       "this data folder does not exist. Check the path given with --data.")])
+    files, problems = find_table_files(data_dir)
+    files.setdefault("districts", shipped_districts())
+    tables: dict[str, SourceTable] = {}
+    for name in TABLE_ORDER:
+        schema = load_schema(name)
+        path = files.get(name)
+        if path is None:
+            if schema.required_table:
+                problems.append(Problem(f"{name}.csv", None, None, "missing-table", None,
+                                        f"the {name} table is needed but there is no {name}.csv or {name}.xlsx "
+                                        "in the data folder. Add it."))
+            continue
+        raw = read_table(name, path)
+        problems += raw.problems
+        if not raw.labels:
+            if not raw.problems:
+                problems.append(Problem(path.name, None, None, "empty-file", None,
+                                        "this file is empty. Export the table again with its header row."))
+            continue
+        typed, frame, header_problems = normalise_table(raw, schema)
+        problems += header_problems
+        if frame.empty and schema.required_table:
+            problems.append(Problem(path.name, 2, None, "no-rows", None,
+                                    f"this file has a header but no rows; the {name} table needs at least one."))
+        problems += check_table(path.name, frame, typed, schema)
+        tables[name] = SourceTable(name, path.name, typed, frame)
+    if _complete(tables, problems):
+        problems += check_foreign_keys(tables)
+        problems += check_rules(tables)
+    return Validation(tables, sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.code)))
+
+
+def _complete(tables: dict[str, SourceTable], problems: list[Problem]) -> bool:
+    """Cross-table checks need every required table, with every column it needs."""
+    required = [n for n in TABLE_ORDER if load_schema(n).required_table] + ["districts"]
+    structural = {"missing-label", "duplicate-label", "bad-encoding", "unreadable-file", "malformed-csv", "empty-file"}
+    return all(n in tables for n in required) and not any(p.code in structural for p in problems)

@@ -1,0 +1,27 @@
+"""Settings for building the site to preview it on this computer.
+
+The values marked PLACEHOLDER are examples under example.org. Before publishing
+for real, set them in publishconf.py (see the README, "Before you publish").
+"""
+
+SITENAME = "Everyday life support in Kent"
+SITEURL = "https://dps.example.org"  # PLACEHOLDER: the site's public address
+COUNCIL_NAME = "Kent County Council"
+COUNCIL_EMAIL = "accessibility@example.org"  # PLACEHOLDER: where people report problems and ask for other formats
+COUNCIL_PHONE = "03000 000000"  # PLACEHOLDER
+COUNCIL_ADDRESS = "Example House, Example Street, Maidstone, ME14 0XX"  # PLACEHOLDER
+
+# Providers, listings, KPIs and payments in data/ are fictional examples.
+# Every page says so while this is True. Set it to False for real data.
+EXAMPLE_DATA = True
+
+# Counts of people below this are withheld ("fewer than 5").
+SMALL_NUMBER_THRESHOLD = 5
+
+# Open Contracting: the publisher's registered ocid prefix and the council's
+# organisation identifier (org-id.guide, list GB-LAE). PLACEHOLDER values.
+OCDS_PREFIX = "ocds-xxxxxx"
+COUNCIL_ORG_ID = "GB-LAE-KEN"
+
+DEFAULT_LANG = "en"
+TIMEZONE = "Europe/London"
