@@ -119,10 +119,19 @@ def _rounds_for_dps(tables: dict[str, SourceTable]) -> list[Problem]:
 
 def first_rounds(rounds: SourceTable | None) -> dict[str, str]:
     """Each programme's first round: the one that opens earliest."""
-    if rounds is None or rounds.frame.empty:
+    if rounds is None:
         return {}
-    ordered = rounds.frame.sort_values(["opens", "round_id"])
-    return dict(ordered.groupby("programme_id", sort=False)["round_id"].first())
+    return first_rounds_of(zip(rounds.frame["programme_id"], rounds.frame["round_id"], rounds.frame["opens"]))
+
+
+def first_rounds_of(rounds) -> dict[str, str]:
+    """From (programme_id, round_id, opens) triples or ``Round`` objects: the earliest round per programme."""
+    first: dict[str, tuple] = {}
+    for item in rounds:
+        pid, rid, opens = (item.programme_id, item.round_id, item.opens) if hasattr(item, "round_id") else item
+        if pid not in first or (str(opens), rid) < first[pid]:
+            first[pid] = (str(opens), rid)
+    return {pid: rid for pid, (_, rid) in first.items()}
 
 
 def _listing_rules(tables: dict[str, SourceTable]) -> list[Problem]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .model import SiteModel
+from .news import round_news
 from .pages import lot_path, programme_path, provider_path, site_pages
 from .problems import BuildError
 from .settings import PublishSettings
@@ -138,8 +139,32 @@ def get_generators(pelican_object):
     return DataPagesGenerator
 
 
+def add_round_articles(generator) -> None:
+    """One "What's new" article per round, so the site has an Atom feed of rounds."""
+    from pelican.contents import Article
+
+    model: SiteModel = generator.settings.get("DPS_MODEL")
+    if model is None:
+        return
+    template = generator.env.get_template("round_news.html")
+    for news in round_news(model):
+        content = template.render(news=news, model=model, **generator.context)
+        metadata = {
+            "title": news.title,
+            "date": dt.datetime.combine(news.date, dt.time(9, 0)),
+            "slug": news.round.round_id,
+            "summary": news.summary,
+            "template": "article",
+        }
+        article = Article(content, metadata=metadata, settings=generator.settings,
+                          source_path=f"whats-new/{news.round.round_id}.html", context=generator.context)
+        generator.articles.append(article)
+    generator.articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
+
+
 def register():
     from pelican import signals
 
     signals.get_generators.connect(get_generators)
+    signals.article_generator_pretaxonomy.connect(add_round_articles)
 
