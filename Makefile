@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:
+#   make site   sets everything up and builds the site from data/ into output/
+#   make test   sets everything up and runs the whole test suite
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: site test setup test-tools serve validate clean
+
+site: setup
+	$(BIN)/dps-publish build
+
+test: setup test-tools
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+test-tools:
+	bash scripts/install-test-tools.sh
+
+serve: setup
+	$(BIN)/dps-publish serve
+
+validate: setup
+	$(BIN)/dps-publish validate
+
+clean:
+	rm -rf output .output.* $(VENV)

@@ -1,0 +1,26 @@
+"""Shared fixtures: the example site is built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, build_site
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory):
+    """The example data built once: (output folder, BuildResult)."""
+    output = tmp_path_factory.mktemp("example") / "output"
+    result = build_site(ROOT / "data", output)
+    return output, result
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A private copy of the example data to change."""
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    return target

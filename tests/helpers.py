@@ -1,0 +1,63 @@
+"""Helpers for the tests (found from this file, never from the current directory)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+from pathlib import Path
+
+from dps_publish.pipeline import Project, build
+from dps_publish.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py") -> Project:
+    return Project(data, output, ROOT / "content", ROOT / "theme", load_settings(settings))
+
+
+def build_site(data: Path, output: Path, on_stage=None):
+    return build(project(data, output), on_stage=on_stage)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` with the sha256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict], encoding: str = "utf-8") -> None:
+    with open(path, "w", newline="", encoding=encoding) as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def set_cell(path: Path, index: int, column: str, value: str) -> int:
+    """Change one cell (``index`` counts data rows from 0); returns the spreadsheet row number."""
+    header, rows = read_rows(path)
+    rows[index][column] = value
+    write_rows(path, header, rows)
+    return index + 2
+
+
+def file_texts(folder: Path):
+    """(path, text) of every file below ``folder``, gzip-compressed files opened up."""
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        yield path, data.decode("utf-8", errors="replace")
