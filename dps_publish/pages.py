@@ -1,15 +1,28 @@
 """The pages the site is made of, worked out from the model before anything is written.
 
-Each ``Page`` says where it goes, which template renders it and what that
-template receives. Keeping the list as data lets tests and the sitemap see the
-whole site without rendering it.
+Each ``Page`` says where it goes, which template renders it, what that
+template receives, and where its twin is: every page a resident reads has an
+easy-read twin under ``easy-read/`` at the same path, and the two link to each
+other. Keeping the list as data lets tests and the sitemap see the whole site
+without rendering it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from .model import SiteModel
+from .model import District, Listing, SiteModel
+
+EASY_READ = "easy-read/"
+SUPPORT_TYPE_WORDS = {
+    "one-to-one": "one to one",
+    "small-group": "in a small group",
+    "large-group": "in a large group",
+    "building-based": "in a building, like a day centre",
+    "virtual": "online",
+}
+AGE_GROUP_WORDS = {"18-25": "aged 18 to 25", "26-plus": "aged 26 and over"}
 
 
 @dataclass(frozen=True)
@@ -18,10 +31,20 @@ class Page:
     template: str
     title: str
     context: dict = field(default_factory=dict, compare=False)
+    twin: str | None = None  # the address of the page's easy-read (or standard) twin
+    parent: tuple[str, str] | None = None  # (title, path) of the page above, for breadcrumbs
 
     @property
     def save_as(self) -> str:
         return f"{self.path}index.html"
+
+    @property
+    def easy_read(self) -> bool:
+        return self.path.startswith(EASY_READ)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("&", "and")).strip("-")
 
 
 def programme_path(programme_id: str) -> str:
@@ -36,19 +59,97 @@ def provider_path(provider_id: str) -> str:
     return f"providers/{provider_id}/"
 
 
-def site_pages(model: SiteModel) -> list[Page]:
-    pages = [
-        Page("", "home", "Home"),
-        Page("programmes/", "programmes", "Programmes"),
-        Page("providers/", "providers", "Providers"),
-        Page("data/", "data", "Download the data"),
-    ]
+def district_path(district: District, support_type: str | None = None, age_group: str | None = None) -> str:
+    path = f"find-support/{slug(district.name)}/"
+    if support_type:
+        path += f"{support_type}/"
+    if age_group:
+        path += f"age-{age_group}/"
+    return path
+
+
+def easy(path: str) -> str:
+    return EASY_READ + path
+
+
+def find_support_listings(model: SiteModel, district: District, support_type: str | None = None,
+                          age_group: str | None = None) -> list[tuple]:
+    """(lot, [(provider, listing)]) for the DPS lots in a district: awarded listings only."""
+    groups = []
     for programme in model.programmes:
-        pages.append(Page(programme_path(programme.programme_id), "programme", programme.name,
-                          {"programme": programme}))
+        if programme.route != "dynamic-purchasing-system":
+            continue
         for lot in model.lots_of(programme.programme_id):
-            pages.append(Page(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name,
-                              {"programme": programme, "lot": lot}))
+            rows = [
+                (model.provider(x.provider_id), x)
+                for x in model.listings_of_lot(lot.programme_id, lot.lot_id)
+                if _shown_in_find_support(x, district, support_type, age_group)
+            ]
+            if rows:
+                groups.append((lot, sorted(rows, key=lambda r: r[0].name.lower())))
+    return groups
+
+
+def _shown_in_find_support(x: Listing, district: District, support_type, age_group) -> bool:
+    return (x.status == "awarded" and district.code in x.districts
+            and (support_type is None or support_type in x.support_types)
+            and (age_group is None or age_group in x.age_groups))
+
+
+def site_pages(model: SiteModel) -> list[Page]:
+    """Every generated page, each standard page followed by its easy-read twin."""
+    pages: list[Page] = []
+
+    def pair(path: str, template: str, title: str, easy_title: str, parent=None, **context) -> None:
+        pages.append(Page(path, template, title, context, twin=easy(path), parent=parent))
+        easy_parent = (parent[0], easy(parent[1])) if parent else None
+        pages.append(Page(easy(path), f"er_{template}", easy_title, context, twin=path, parent=easy_parent))
+
+    home = ("Home", "")
+    pair("", "home", "Home", "Home")
+    pair("find-support/", "find_support", "Find support near you", "Find support near you", home)
+    for district in model.districts:
+        top = ("Find support near you", "find-support/")
+        here = district_path(district)
+        pair(here, "district", f"Support in {district.name}", f"Support in {district.name}", top,
+             district=district, groups=find_support_listings(model, district), filter=None)
+        for support_type, words in SUPPORT_TYPE_WORDS.items():
+            pair(district_path(district, support_type=support_type), "district",
+                 f"Support in {district.name}: {words}", f"Support in {district.name}: {words}",
+                 (f"Support in {district.name}", here), district=district,
+                 groups=find_support_listings(model, district, support_type=support_type),
+                 filter=("support_type", support_type, words))
+        for age_group, words in AGE_GROUP_WORDS.items():
+            pair(district_path(district, age_group=age_group), "district",
+                 f"Support in {district.name} for people {words}", f"Support in {district.name}: people {words}",
+                 (f"Support in {district.name}", here), district=district,
+                 groups=find_support_listings(model, district, age_group=age_group),
+                 filter=("age_group", age_group, f"people {words}"))
+    pair("providers/", "providers", "Organisations that give support", "Organisations that give support", home)
     for provider in model.providers:
-        pages.append(Page(provider_path(provider.provider_id), "provider", provider.name, {"provider": provider}))
+        pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
+             ("Organisations that give support", "providers/"), provider=provider,
+             listings=model.listings_of_provider(provider.provider_id))
+    pair("programmes/", "programmes", "How the council buys support", "How the council buys support", home)
+    for programme in model.programmes:
+        pair(programme_path(programme.programme_id), "programme", programme.name, programme.easy_read_name,
+             ("How the council buys support", "programmes/"), programme=programme)
+        for lot in model.lots_of(programme.programme_id):
+            pair(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name, lot.easy_read_name,
+                 (programme.name, programme_path(programme.programme_id)), programme=programme, lot=lot)
+    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", twin="whats-new/", parent=("Home", easy(""))))
+    from .news import round_news
+
+    for news in round_news(model):
+        path = f"whats-new/{news.round.round_id}/"
+        pages.append(Page(easy(path), "er_round_news", news.title, {"news": news}, twin=path,
+                          parent=("What is new", easy("whats-new/"))))
+    pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
+    pair("glossary/", "glossary", "Words we use", "Words to know", home)
+    pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)
+    pages.append(Page("sitemap/", "sitemap", "Sitemap", parent=home))
+    pages.append(Page("search/", "search", "Search", parent=home))
+    pages.append(Page("data/", "data", "Download the data", twin=easy("about-our-data/"), parent=home))
+    pages.append(Page(easy("about-our-data/"), "er_about_our_data", "About our data", twin="data/",
+                      parent=("Home", easy(""))))
     return pages

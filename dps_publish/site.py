@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from .model import SiteModel
+from .assets import ICONS, OPENMOJI_CREDIT, write_assets
 from .news import round_news
-from .pages import lot_path, programme_path, provider_path, site_pages
+from .pages import (AGE_GROUP_WORDS, SUPPORT_TYPE_WORDS, district_path, easy, lot_path, programme_path,
+                    provider_path, site_pages, slug)
 from .problems import BuildError
 from .settings import PublishSettings
 
@@ -37,10 +41,10 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
         logging.getLogger("pelican").removeHandler(handler)
     if handler.messages:
         raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
+    write_assets(theme.parent, out)
 
 
 def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path) -> dict:
-    base = settings.base_path
     return {
         "PATH": str(content),
         "OUTPUT_PATH": str(out),
@@ -56,13 +60,11 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "DPS_MODEL": model,
         "DPS_SETTINGS": settings,
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
-        "JINJA_GLOBALS": {"url": lambda path="": f"{base}/{path}", "model": model, "dps": settings,
-                          "programme_path": programme_path, "lot_path": lot_path,
-                          "provider_path": provider_path},
-        "JINJA_FILTERS": {"money": money, "long_date": long_date, "join_words": join_words},
+        "JINJA_GLOBALS": template_globals(model, settings),
+        "JINJA_FILTERS": template_filters(model),
         "ARTICLE_PATHS": ["whats-new"],
         "PAGE_PATHS": ["pages"],
-        "STATIC_PATHS": ["static"],
+        "STATIC_PATHS": [],
         "ARTICLE_URL": "whats-new/{slug}/",
         "ARTICLE_SAVE_AS": "whats-new/{slug}/index.html",
         "PAGE_URL": "{slug}/",
@@ -81,7 +83,79 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "DEFAULT_LANG": "en",
         "DEFAULT_DATE": None,
         "TYPOGRIFY": False,
+        "THEME_STATIC_DIR": "theme",
     }
+
+
+def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
+    base = settings.base_path
+    glossary = {g.term.lower(): g for g in model.glossary}
+    return {
+        "url": lambda path="": f"{base}/{path}",
+        "model": model,
+        "dps": settings,
+        "programme_path": programme_path,
+        "lot_path": lot_path,
+        "provider_path": provider_path,
+        "district_path": district_path,
+        "easy": easy,
+        "icons": ICONS,
+        "openmoji_credit": OPENMOJI_CREDIT,
+        "support_type_words": SUPPORT_TYPE_WORDS,
+        "age_group_words": AGE_GROUP_WORDS,
+        "glossary_terms": lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
+        "easy_read_glossary": model.glossary,
+        "round_news": round_news(model),
+    }
+
+
+def template_filters(model: SiteModel) -> dict:
+    def district_name(code: str) -> str:
+        return model.district(code).name
+
+    def district_names(codes) -> str:
+        if len(codes) == len(model.districts):
+            return "All of Kent"
+        return ", ".join(district_name(c) for c in codes)
+
+    return {
+        "money": money,
+        "long_date": long_date,
+        "join_words": join_words,
+        "support_type": lambda v: SUPPORT_TYPE_WORDS.get(v, v),
+        "age_group": lambda v: AGE_GROUP_WORDS.get(v, v),
+        "support_mode": lambda v: {"in-person": "in person", "virtual": "online"}.get(v, v),
+        "organisation_type": lambda v: ORGANISATION_TYPES.get(v, v),
+        "route": lambda v: ROUTES.get(v, v),
+        "district_name": district_name,
+        "district_names": district_names,
+        "quoted": lambda v: f"“{v}”",
+        "sentences": sentences,
+        "slug": slug,
+    }
+
+
+ORGANISATION_TYPES = {
+    "company": "A company",
+    "charity": "A charity",
+    "community-interest-company": "A community interest company",
+    "micro-enterprise": "A micro-enterprise: a very small local organisation",
+    "public-body": "A public body",
+    "other": "An organisation",
+}
+ROUTES = {
+    "dynamic-purchasing-system": "Dynamic purchasing system: providers can apply to join at each new round",
+    "framework": "Framework: a fixed list of providers chosen at the start",
+    "open-procedure": "Open tender",
+    "restricted-procedure": "Restricted tender",
+    "competitive-procedure-with-negotiation": "Tender with negotiation",
+    "direct-award": "Direct award",
+}
+
+
+def sentences(text: str) -> list[str]:
+    """Text split into its sentences, each shown on its own in easy read."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
 
 
 def money(value) -> str:
@@ -129,10 +203,52 @@ class DataPagesGenerator:
         self.context["dps_pages"] = self.pages
 
     def generate_output(self, writer) -> None:
+        entries = sitemap_entries(self.pages, self.context)
+        extra = {"sitemap_entries": entries, "data_resources": data_resources()}
         for page in self.pages:
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
-                              page_path=page.path, **page.context)
+                              page_path=page.path, **extra, **page.context)
+        write_sitemap_xml(Path(self.settings["OUTPUT_PATH"]), self.settings["SITEURL"], entries,
+                          self.model.published_on)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    path: str
+    title: str
+
+    @property
+    def easy_read(self) -> bool:
+        return self.path.startswith("easy-read/")
+
+
+def sitemap_entries(pages, context) -> list[SitemapEntry]:
+    entries = [SitemapEntry(p.path, p.title) for p in pages]
+    entries.append(SitemapEntry("whats-new/", "What's new"))
+    entries += [SitemapEntry(a.url, a.title) for a in context.get("articles", [])]
+    entries += [SitemapEntry(p.url, p.title) for p in context.get("pages", [])]
+    return sorted(entries, key=lambda e: (e.path.count("/"), e.path))
+
+
+def write_sitemap_xml(out: Path, site_url: str, entries, published_on: dt.date) -> None:
+    from xml.sax.saxutils import escape
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for entry in entries:
+        lines.append(f"  <url><loc>{escape(site_url + '/' + entry.path)}</loc>"
+                     f"<lastmod>{published_on.isoformat()}</lastmod></url>")
+    lines.append("</urlset>")
+    (out / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def data_resources() -> list[dict]:
+    from .model import PUBLISHED
+    from .schemas import load_schema
+
+    return [{"name": n, "title": load_schema(n).descriptor.get("title", n),
+             "description": load_schema(n).descriptor.get("description", "")} for n in PUBLISHED]
 
 
 def get_generators(pelican_object):

@@ -1,0 +1,158 @@
+"""Helpers for the browser and HTML tests: a local server, Debian's Chromium, axe-core.
+
+Browser downloads fail here (``playwright install`` is never run): Playwright
+launches the ``chromium`` that ``make test`` apt-installs, by its path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT
+
+NODE_MODULES = ROOT / "node_modules"
+AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--headless",
+]
+
+# The WCAG levels every page must meet (axe-core tags).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+HOST = "127.0.0.1"
+
+
+# -- serving a folder -------------------------------------------------------------------------
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the name http.server uses
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 on a free port in a background thread; yields the base URL
+    (no trailing slash), e.g. ``http://127.0.0.1:41234``."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer((HOST, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=f"serve {folder}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# -- the browser -------------------------------------------------------------------------------
+
+
+def chromium_path() -> Path:
+    """Debian's Chromium, or a test failure that says how to install it."""
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    pytest.fail(
+        "Chromium is not installed, so the browser tests cannot run. Run `make test`: it installs "
+        "Debian's chromium (scripts/install-test-tools.sh, `apt-get install chromium`). Do not run "
+        "`playwright install`: browser downloads fail here.",
+        pytrace=False,
+    )
+
+
+def launch_chromium(playwright):
+    """Launch Debian's Chromium headless through a Playwright sync API instance."""
+    path = chromium_path()
+    try:
+        return playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS, headless=True)
+    except Exception as error:  # noqa: BLE001 - say what to do, whatever went wrong
+        pytest.fail(
+            f"Chromium at {path} did not start: {error}\nRun `make test` (it installs Debian's chromium).",
+            pytrace=False,
+        )
+
+
+# -- the pages of a built site -----------------------------------------------------------------
+
+
+def page_url(output: Path, file: Path) -> str:
+    """The site path of an HTML file: ``x/index.html`` -> ``/x/``, ``index.html`` -> ``/``."""
+    relative = file.relative_to(output).as_posix()
+    if relative == "index.html":
+        return "/"
+    if relative.endswith("/index.html"):
+        return "/" + relative[: -len("index.html")]
+    return "/" + relative
+
+
+def html_pages(output: Path) -> list[tuple[str, Path]]:
+    """Every ``*.html`` file under ``output`` as (site path, file), sorted by site path."""
+    return sorted((page_url(output, f), f) for f in output.rglob("*.html") if f.is_file())
+
+
+def url_to_file(output: Path, path: str) -> Path | None:
+    """The file a site path (already unquoted, no query or fragment) is served from, or None.
+
+    A path ending in ``/`` means its ``index.html``. A folder without the ``/`` is not a file."""
+    if not path.startswith("/"):
+        path = "/" + path
+    relative = path.lstrip("/")
+    target = output / relative
+    if path.endswith("/"):
+        target = target / "index.html"
+    try:
+        target.resolve().relative_to(output.resolve())
+    except ValueError:
+        return None  # outside the site (../..)
+    return target if target.is_file() else None
+
+
+# -- axe-core ----------------------------------------------------------------------------------
+
+
+def axe_path() -> Path:
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core is missing ({AXE_JS}). Run `make test` (it runs `npm ci`).", pytrace=False)
+    return AXE_JS
+
+
+_RUN_AXE = """async (tags) => {
+  const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary})),
+  }));
+}"""
+
+
+def run_axe(page, tags=AXE_TAGS) -> list[dict]:
+    """axe-core's WCAG 2.2 AA violations on the loaded page: a list of
+    ``{id, impact, help, helpUrl, nodes: [{target, html, failureSummary}]}``."""
+    page.add_script_tag(path=str(axe_path()))
+    return page.evaluate(_RUN_AXE, list(tags))
+
+
+def describe_target(target) -> str:
+    """A readable selector from an axe node target (a list, nested for iframes/shadow DOM)."""
+    if isinstance(target, list):
+        return " >>> ".join(describe_target(t) for t in target)
+    return str(target)

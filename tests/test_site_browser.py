@@ -1,0 +1,606 @@
+"""The built example site in a real browser and through the HTML checkers.
+
+Every page is checked, not a sample. One Chromium, one tab, one navigation per page
+(``js_pass``) gives axe-core, the requests each page makes, the first Tab and the
+320px reflow; a second pass with JavaScript off (``nojs_pass``) checks the pages still
+work. The Nu HTML Checker, the link check and the page weight read the files.
+
+Chromium comes from Debian (``make test`` installs it); never from ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from browser import (
+    VNU_JAR,
+    describe_target,
+    html_pages,
+    launch_chromium,
+    run_axe,
+    serve,
+    url_to_file,
+)
+from helpers import ROOT
+
+DESKTOP = {"width": 1280, "height": 800}
+NARROW = {"width": 320, "height": 800}
+PAGE_TIMEOUT_MS = 20_000
+SEARCH_PAGE = "/search/"
+MEDIAN_PAGE_WEIGHT_LIMIT = 60_000  # bytes (60 KB)
+SHARED_ASSETS = ("/theme/", "/pagefind/")  # shared CSS and JS, not counted in page weight
+SHOW = 12  # how many examples a failure message lists for each problem
+
+
+def site_url() -> str:
+    try:
+        from dps_publish.settings import load_settings
+
+        url = getattr(load_settings(ROOT / "pelicanconf.py"), "site_url", None)
+    except Exception:  # noqa: BLE001 - the settings module is not what this file tests
+        url = None
+    return (url or "https://dps.example.org").rstrip("/")
+
+
+def _more(items: list, shown: int = SHOW) -> str:
+    return f"\n      … and {len(items) - shown} more" if len(items) > shown else ""
+
+
+# -- fixtures: the site, the server, the browser ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(example_build) -> Path:
+    output, _ = example_build
+    return output
+
+
+@pytest.fixture(scope="module")
+def pages(site) -> list[tuple[str, Path]]:
+    found = html_pages(site)
+    assert found, f"the example build wrote no HTML pages into {site}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    with serve(site) as url:
+        yield url
+
+
+@dataclass
+class Unavailable:
+    """Why the browser could not run; every browser test fails with it (never skips)."""
+
+    reason: str
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        yield Unavailable(f"Playwright is not installed ({error}). Run `make test`.")
+        return
+    with sync_playwright() as playwright:
+        try:
+            browser = launch_chromium(playwright)
+        except pytest.fail.Exception as failure:
+            yield Unavailable(failure.msg)
+            return
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def need(results):
+    if isinstance(results, Unavailable):
+        pytest.fail(results.reason, pytrace=False)
+    return results
+
+
+def _is_local(url: str, base_url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True  # not a request to any host
+    return parts.hostname == "127.0.0.1" and url.startswith(base_url)
+
+
+def _new_context(browser, base_url: str, **options):
+    context = browser.new_context(bypass_csp=True, service_workers="block", **options)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+
+    # Nothing leaves the machine: requests to other hosts are recorded (page.on("request")) and blocked.
+    def route(route):
+        if _is_local(route.request.url, base_url):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    return context
+
+
+def _load(page, url: str) -> str | None:
+    """Open ``url``; a problem (as text) if it did not load with HTTP 200."""
+    try:
+        response = page.goto(url, wait_until="load")
+    except Exception as error:  # noqa: BLE001 - report it against the page and go on
+        return f"did not load: {str(error).splitlines()[0]}"
+    if response is None:
+        return "did not load: no response"
+    if response.status != 200:
+        return f"did not load: HTTP {response.status}"
+    return None
+
+
+# -- pass 1: JavaScript on: axe, requests, first Tab, 320px reflow -------------------------------
+
+
+@dataclass
+class Visit:
+    path: str
+    load_error: str | None = None
+    violations: list = field(default_factory=list)
+    requests: list = field(default_factory=list)
+    failed_requests: list = field(default_factory=list)
+    js_errors: list = field(default_factory=list)
+    first_tab: dict | None = None
+    scroll_width: int | None = None
+    overflowing: list = field(default_factory=list)
+
+
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return {ok: false, what: 'nothing (focus stayed on <body>)'};
+  const ok = el.classList.contains('govuk-skip-link') && el.getAttribute('href') === '#main-content';
+  return {ok, what: el.outerHTML.replace(/\\s+/g, ' ').slice(0, 160)};
+}"""
+
+_REFLOW = """() => {
+  const vw = window.innerWidth;
+  const scrollWidth = document.documentElement.scrollWidth;
+  if (scrollWidth <= vw) return {scrollWidth, culprits: []};
+  const clips = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const x = getComputedStyle(a).overflowX;
+      if (x !== 'visible') return true;  // inside its own scroll/clip box: not what scrolls the page
+    }
+    return false;
+  };
+  const wide = [...document.body.querySelectorAll('*')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > vw + 0.5 && !clips(el);
+  });
+  const leaves = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].map(c => '.' + c).join('');
+  return {scrollWidth, culprits: leaves.slice(0, 5).map(el =>
+    `${name(el)} (right edge at ${Math.round(el.getBoundingClientRect().right)}px): ` +
+    JSON.stringify((el.innerText || el.outerHTML).replace(/\\s+/g, ' ').trim().slice(0, 60)))};
+}"""
+
+
+@pytest.fixture(scope="module")
+def js_pass(chromium, base_url, pages):
+    """Every page once, JavaScript on: {site path: Visit}."""
+    if isinstance(chromium, Unavailable):
+        return chromium
+    context = _new_context(chromium, base_url, viewport=DESKTOP)
+    page = context.new_page()
+    current: list[Visit] = []
+    page.on("request", lambda request: current[-1].requests.append(request.url))
+    page.on("requestfailed", lambda request: current[-1].failed_requests.append(
+        (request.url, request.failure or "failed")))
+    page.on("response", lambda response: response.status >= 400 and current[-1].failed_requests.append(
+        (response.url, f"HTTP {response.status}")))
+    page.on("pageerror", lambda error: current[-1].js_errors.append(str(error).splitlines()[0]))
+    visits = {}
+    try:
+        for path, _ in pages:
+            visit = Visit(path)
+            current.append(visit)
+            visits[path] = visit
+            visit.load_error = _load(page, base_url + path)
+            if visit.load_error:
+                continue
+            page.keyboard.press("Tab")
+            visit.first_tab = page.evaluate(_FOCUSED)
+            page.evaluate("() => document.activeElement && document.activeElement.blur()")
+            visit.violations = run_axe(page)
+            page.set_viewport_size(NARROW)
+            reflow = page.evaluate(_REFLOW)
+            page.set_viewport_size(DESKTOP)
+            visit.scroll_width, visit.overflowing = reflow["scrollWidth"], reflow["culprits"]
+    finally:
+        context.close()
+    return visits
+
+
+def _load_problems(visits: dict) -> list[str]:
+    return [f"{v.path}: {v.load_error}" for v in visits.values() if v.load_error]
+
+
+def test_axe_finds_no_wcag_22_aa_violation_on_any_page(js_pass):
+    visits = need(js_pass)
+    by_rule: dict[str, list] = defaultdict(list)
+    for visit in visits.values():
+        for violation in visit.violations:
+            by_rule[violation["id"]].append((visit.path, violation))
+    problems = _load_problems(visits)
+    for rule, found in sorted(by_rule.items(), key=lambda item: -len(item[1])):
+        first = found[0][1]
+        summary = (first["nodes"][0].get("failureSummary") or "").replace("\n", " ") if first["nodes"] else ""
+        lines = [
+            f"{rule} ({first['impact']}) on {len(found)} of {len(visits)} pages: {first['help']}\n"
+            f"    {first['helpUrl']}\n    e.g. {summary[:300]}"
+        ]
+        for path, violation in found[:SHOW]:
+            nodes = violation["nodes"]
+            target = describe_target(nodes[0]["target"]) if nodes else "?"
+            extra = f" (and {len(nodes) - 1} more elements)" if len(nodes) > 1 else ""
+            lines.append(f"      {path}  {target}{extra}")
+        problems.append("\n".join(lines) + _more(found))
+    if problems:
+        count = sum(len(found) for found in by_rule.values())
+        pytest.fail(
+            f"axe-core ({', '.join(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])}) found "
+            f"{count} violations of {len(by_rule)} rules over {len(visits)} pages:\n\n" + "\n\n".join(problems),
+            pytrace=False,
+        )
+
+
+def test_no_page_requests_another_host(js_pass, base_url):
+    visits = need(js_pass)
+    by_url: dict[str, list[str]] = defaultdict(list)
+    for visit in visits.values():
+        for url in visit.requests:
+            if not _is_local(url, base_url):
+                by_url[url].append(visit.path)
+    problems = _load_problems(visits) + [
+        f"{url}\n      requested by {len(paths)} pages, e.g. {', '.join(sorted(set(paths))[:5])}"
+        for url, paths in sorted(by_url.items())
+    ]
+    if problems:
+        pytest.fail(
+            "Pages must load everything from this site (no fonts, scripts, images or analytics from "
+            "other hosts). These requests went elsewhere:\n  " + "\n  ".join(problems),
+            pytrace=False,
+        )
+
+
+def test_every_request_a_page_makes_succeeds(js_pass, base_url):
+    """Extra: the CSS, scripts, fonts and images each page asks for exist (HTTP 200)."""
+    visits = need(js_pass)
+    by_url: dict[tuple, list[str]] = defaultdict(list)
+    for visit in visits.values():
+        for url, why in visit.failed_requests:
+            if _is_local(url, base_url):  # other hosts are blocked and reported above
+                by_url[(url.removeprefix(base_url), why)].append(visit.path)
+    problems = _load_problems(visits) + [
+        f"{url} ({why}), asked for by {len(paths)} pages, e.g. {', '.join(sorted(set(paths))[:5])}"
+        for (url, why), paths in sorted(by_url.items())
+    ]
+    if problems:
+        pytest.fail("These files were asked for but not served:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def test_no_page_has_a_javascript_error(js_pass):
+    """Extra: no uncaught JavaScript error while a page loads."""
+    visits = need(js_pass)
+    by_error: dict[str, list[str]] = defaultdict(list)
+    for visit in visits.values():
+        for error in visit.js_errors:
+            by_error[error].append(visit.path)
+    problems = [f"{error}\n      on {len(paths)} pages, e.g. {', '.join(paths[:5])}" for error, paths in by_error.items()]
+    if problems:
+        pytest.fail("Uncaught JavaScript errors:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def test_first_tab_lands_on_the_skip_link_on_every_page(js_pass):
+    visits = need(js_pass)
+    wrong = [
+        f"{v.path}: the first Tab focused {v.first_tab['what']}"
+        for v in visits.values()
+        if v.first_tab is not None and not v.first_tab["ok"]
+    ]
+    problems = _load_problems(visits) + wrong[:SHOW]
+    if problems:
+        pytest.fail(
+            f"On {len(wrong)} of {len(visits)} pages the first Tab does not land on "
+            '<a class="govuk-skip-link" href="#main-content">; it must be the first focusable element:\n  '
+            + "\n  ".join(problems) + _more(wrong),
+            pytrace=False,
+        )
+
+
+def test_no_page_scrolls_sideways_at_320_pixels(js_pass):
+    visits = need(js_pass)
+    wide = [v for v in visits.values() if v.scroll_width is not None and v.scroll_width > NARROW["width"]]
+    problems = _load_problems(visits) + [
+        f"{v.path}: {v.scroll_width}px wide; widest parts: "
+        + ("; ".join(v.overflowing) if v.overflowing else "(none found outside scroll boxes)")
+        for v in wide[:SHOW]
+    ]
+    if problems:
+        pytest.fail(
+            f"{len(wide)} of {len(visits)} pages scroll sideways in a 320px-wide window (WCAG 1.4.10 Reflow):\n  "
+            + "\n  ".join(problems) + _more(wide),
+            pytrace=False,
+        )
+
+
+# -- pass 2: JavaScript off ----------------------------------------------------------------------
+
+
+_NOJS = """() => {
+  const visible = el => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const mains = [...document.querySelectorAll('main')];
+  const main = mains.find(visible);
+  const h1 = main ? [...main.querySelectorAll('h1')].find(h => visible(h) && h.innerText.trim()) : null;
+  return {
+    mains: mains.length, visibleMain: !!main, h1: !!h1,
+    jsRequired: [...document.querySelectorAll('.js-required')].map(el => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 100)),
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def nojs_pass(chromium, base_url, pages):
+    """Every page except the search page with JavaScript off: {site path: [problems]}."""
+    if isinstance(chromium, Unavailable):
+        return chromium
+    context = _new_context(chromium, base_url, viewport=DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    results = {}
+    try:
+        for path, _ in pages:
+            if path == SEARCH_PAGE:
+                continue
+            problems = results[path] = []
+            error = _load(page, base_url + path)
+            if error:
+                problems.append(error)
+                continue
+            found = page.evaluate(_NOJS)
+            if not found["visibleMain"]:
+                problems.append(f"no visible <main> ({found['mains']} <main> elements)")
+            elif not found["h1"]:
+                problems.append("<main> has no visible <h1> with text")
+            for element in found["jsRequired"]:
+                problems.append(f"has a .js-required element: {element}")
+    finally:
+        context.close()
+    return results
+
+
+def test_every_page_but_search_works_without_javascript(nojs_pass):
+    results = need(nojs_pass)
+    failing = [(path, problems) for path, problems in results.items() if problems]
+    if failing:
+        pytest.fail(
+            f"{len(failing)} of {len(results)} pages do not work with JavaScript off (only {SEARCH_PAGE} "
+            "may need it):\n  " + "\n  ".join(f"{path}: {'; '.join(p)}" for path, p in failing[:SHOW])
+            + _more(failing),
+            pytrace=False,
+        )
+
+
+# -- the Nu HTML Checker -----------------------------------------------------------------------
+
+
+def test_nu_html_checker_finds_no_errors(site):
+    java = shutil.which("java")
+    if not java:
+        pytest.fail("Java is not installed: the Nu HTML Checker (vnu.jar) needs it. Install Java 17.", pytrace=False)
+    if not VNU_JAR.is_file():
+        pytest.fail(f"The Nu HTML Checker is missing ({VNU_JAR}). Run `make test` (it runs `npm ci`).", pytrace=False)
+    run = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(site)],
+        capture_output=True, text=True, timeout=900,
+    )
+    try:
+        messages = json.loads(run.stderr)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"vnu.jar did not report JSON (exit {run.returncode}):\n{run.stderr[:3000]}", pytrace=False)
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error", "fatal")
+              or m.get("subType") == "fatal"]
+    if run.returncode != 0 and not errors:
+        pytest.fail(f"vnu.jar failed (exit {run.returncode}) without listing errors:\n{run.stderr[:3000]}",
+                    pytrace=False)
+    if not errors:
+        return
+    root = site.resolve().as_uri().removeprefix("file://")
+    by_message: dict[str, list[str]] = defaultdict(list)
+    for m in errors:
+        where = unquote(m.get("url", "?").removeprefix("file:")).removeprefix(root).removeprefix(str(site))
+        line = m.get("lastLine") or m.get("firstLine")
+        column = m.get("firstColumn") or m.get("lastColumn")
+        extract = (m.get("extract") or "").replace("\n", " ").strip()
+        by_message[m.get("message", "?")].append(
+            f"{where}:{line}:{column}" + (f"  {extract[:100]!r}" if extract else ""))
+    pytest.fail(
+        f"The Nu HTML Checker found {len(errors)} errors ({len(by_message)} kinds):\n"
+        + "\n".join(f"  {message} ({len(where)} times)\n      " + "\n      ".join(where[:5]) + _more(where, 5)
+                    for message, where in sorted(by_message.items(), key=lambda item: -len(item[1]))),
+        pytrace=False,
+    )
+
+
+# -- links and page weight, from the files -------------------------------------------------------
+
+# Attributes holding a URL, by tag ("*" for any tag); srcset is a list of URLs.
+URL_ATTRIBUTES = {"href", "src", "srcset", "poster", "data", "action", "formaction", "cite"}
+# Tags whose URL the browser fetches to show the page (a resource, not a link).
+RESOURCE_TAGS = {"script", "img", "iframe", "source", "video", "audio", "track", "embed", "object", "input"}
+# <link rel> values that do not fetch anything when the page loads.
+LINK_RELS_NOT_LOADED = {"alternate", "canonical", "license", "author", "help", "next", "prev", "search",
+                        "bookmark", "external", "me", "privacy-policy", "terms-of-service", "home"}
+
+
+@dataclass
+class Reference:
+    tag: str
+    attribute: str
+    value: str
+    line: int
+    resource: bool  # fetched when the page loads
+
+
+class _PageParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.references: list[Reference] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name in ("id",) + (("name",) if tag == "a" else ()):
+            if values.get(name):
+                self.ids.add(values[name])
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        line = self.getpos()[0]
+        rels = set((values.get("rel") or "").lower().split())
+        for attribute, value in attrs:
+            if attribute not in URL_ATTRIBUTES or value is None or (attribute == "data" and tag != "object"):
+                continue
+            if tag == "link":
+                resource = attribute == "href" and not (rels and rels <= LINK_RELS_NOT_LOADED)
+            else:
+                resource = tag in RESOURCE_TAGS and attribute in ("src", "srcset", "poster", "data")
+            candidates = [c.strip().split()[0] for c in value.split(",") if c.strip()] if attribute == "srcset" \
+                else [value.strip()]
+            for candidate in candidates:
+                self.references.append(Reference(tag, attribute, candidate, line, resource))
+
+    handle_startendtag = handle_starttag
+
+
+@dataclass
+class ParsedPage:
+    path: str
+    file: Path
+    ids: set
+    references: list
+    base: str | None
+
+
+@pytest.fixture(scope="module")
+def parsed_pages(pages) -> dict[Path, ParsedPage]:
+    parsed = {}
+    for path, file in pages:
+        parser = _PageParser()
+        parser.feed(file.read_text(encoding="utf-8", errors="replace"))
+        parser.close()
+        parsed[file.resolve()] = ParsedPage(path, file, parser.ids, parser.references, parser.base)
+    return parsed
+
+
+def _resolve(page: ParsedPage, value: str, site: str):
+    """(kind, parts) for a reference: kind is 'internal', 'external' or 'other' (mailto:, tel:, …)."""
+    public = site + page.path
+    base = urljoin(public, page.base) if page.base else public
+    absolute = urljoin(base, value)
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https"):
+        return "other", parts
+    home = urlsplit(site)
+    if parts.hostname == home.hostname and (parts.path + "/").startswith(home.path.rstrip("/") + "/"):
+        return "internal", parts
+    return "external", parts
+
+
+def test_no_internal_link_is_broken_and_no_resource_comes_from_another_host(site, parsed_pages):
+    home = site_url()
+    prefix = urlsplit(home).path.rstrip("/")
+    broken: dict[tuple, list[str]] = defaultdict(list)
+    external: dict[str, list[str]] = defaultdict(list)
+    for page in parsed_pages.values():
+        for ref in page.references:
+            if not ref.value or ref.value == "#":
+                continue
+            kind, parts = _resolve(page, ref.value, home)
+            where = f"{page.path} (line {ref.line})"
+            if kind == "external":
+                if ref.resource:
+                    external[f"<{ref.tag} {ref.attribute}=\"{ref.value}\">"].append(where)
+                continue
+            if kind != "internal":
+                continue
+            path = unquote(parts.path)[len(prefix):] or "/"
+            target = url_to_file(site, path)
+            label = f"<{ref.tag} {ref.attribute}=\"{ref.value}\">"
+            if target is None:
+                folder = site / path.lstrip("/")
+                why = (f"{path} is a folder: link to {path}/ (with the slash)" if folder.is_dir() and path != "/"
+                       else f"no file {path}" + ("index.html" if path.endswith("/") else ""))
+                broken[(label, why)].append(where)
+                continue
+            fragment = unquote(parts.fragment)
+            if not fragment or fragment.lower() == "top" or fragment.startswith(":~:"):
+                continue
+            linked = parsed_pages.get(target.resolve())
+            if linked is not None and fragment not in linked.ids:
+                broken[(label, f"{linked.path} has no id=\"{fragment}\"")].append(where)
+    problems = [
+        f"{label}: {why}\n      on {len(where)} pages, e.g. " + ", ".join(where[:4])
+        for (label, why), where in sorted(broken.items(), key=lambda item: -len(item[1]))
+    ]
+    problems += [
+        f"{label} loads a resource from another host (copy it into the theme)\n      on {len(where)} pages, "
+        "e.g. " + ", ".join(where[:4])
+        for label, where in sorted(external.items())
+    ]
+    if problems:
+        pytest.fail(
+            f"{len(broken)} broken internal links and {len(external)} resources from other hosts:\n  "
+            + "\n  ".join(problems[:40]) + _more(problems, 40),
+            pytrace=False,
+        )
+
+
+def test_median_page_weight_is_under_60_kb(site, parsed_pages):
+    home = site_url()
+    prefix = urlsplit(home).path.rstrip("/")
+    weights = []
+    for page in parsed_pages.values():
+        parts_counted: dict[str, int] = {}
+        for ref in page.references:
+            if not ref.resource:
+                continue
+            kind, parts = _resolve(page, ref.value, home)
+            path = unquote(parts.path)[len(prefix):] or "/"
+            if kind != "internal" or path.startswith(SHARED_ASSETS):
+                continue
+            target = url_to_file(site, path)
+            if target is not None:
+                parts_counted[path] = target.stat().st_size
+        html = page.file.stat().st_size
+        weights.append((html + sum(parts_counted.values()), html, parts_counted, page.path))
+    median = statistics.median(w[0] for w in weights)
+    if median >= MEDIAN_PAGE_WEIGHT_LIMIT:
+        heaviest = sorted(weights, key=lambda w: w[0], reverse=True)[:SHOW]
+        pytest.fail(
+            f"The median page weighs {median / 1000:.1f} KB without the shared CSS and JS "
+            f"(limit {MEDIAN_PAGE_WEIGHT_LIMIT / 1000:.0f} KB). Heaviest pages:\n  "
+            + "\n  ".join(
+                f"{path}: {total / 1000:.1f} KB = HTML {html / 1000:.1f} KB"
+                + "".join(f" + {p} {size / 1000:.1f} KB" for p, size in sorted(files.items(), key=lambda i: -i[1])[:4])
+                for total, html, files, path in heaviest
+            ),
+            pytrace=False,
+        )
