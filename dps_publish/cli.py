@@ -84,7 +84,7 @@ def _report(problems: list[Problem], args) -> None:
         print(json.dumps({"valid": False, "problems": [p.to_dict() for p in problems]}, indent=2))
         return
     noun = "problem" if len(problems) == 1 else "problems"
-    print(f"Found {len(problems)} {noun} in {args.data}. Nothing was published; "
+    print(f"Found {len(problems)} {noun}. Nothing was published; "
           f"the site in {args.output} is unchanged.\n", file=sys.stderr)
     for number, problem in enumerate(problems, start=1):
         print(f"{number}. {problem}  [{problem.code}]", file=sys.stderr)

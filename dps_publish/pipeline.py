@@ -17,7 +17,9 @@ from .model import SiteModel
 from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .publish import build_model
+from .search import write_search_index
 from .settings import PublishSettings
+from .sitecheck import check_pages
 from .site import write_site
 from .validate import Validation, validate_folder
 
@@ -27,6 +29,8 @@ STAGES = (
     "data-package",  # output/data: CSV, JSON and datapackage.json
     "check-data-package",  # frictionless validates what was written
     "site",  # Pelican writes the pages
+    "check-site",  # the naming register and easy-read sentences, on every page
+    "search-index",  # Pagefind indexes the pages
     "swap",  # the new folder replaces output/ in one step
 )
 
@@ -72,6 +76,12 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
             check_data_package(folder / "data")
         with clock("site"):
             write_site(result.model, project.settings, project.content, project.theme, folder)
+        with clock("check-site"):
+            problems = check_pages(folder, result.model.naming, result.validation.tables)
+            if problems:
+                raise DataProblems(problems)
+        with clock("search-index"):
+            write_search_index(folder)
         clock.start("swap")
 
     build_into_fresh_folder(project.output, write)

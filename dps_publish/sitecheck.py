@@ -1,0 +1,181 @@
+"""Stage 8: check the written pages before they are published.
+
+Two rules from the people the site is for, checked on every page of the build:
+
+- **The naming register.** A term that applies to ``all`` pages must not appear
+  in the visible text of any page, except on "About the name" and in an
+  element (sentence, paragraph, list item) that explains the change ("used to
+  be called …"). A term that applies to ``easy-read`` pages must not appear on
+  an easy-read page unless the element explains it (a glossary entry, or a
+  sentence like "the old name was …"). Hidden search metadata is not checked.
+- **Easy-read sentences have at most 15 words.** What counts is the text inside
+  ``<main>``: paragraphs, list items, headings, table cells, captions. A word
+  is a space-separated token with a letter or digit in it.
+
+Each problem names the page and quotes the sentence; where the text came from
+a data cell, it also names the table, row and column to change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+
+from .model import NamingTerm
+from .problems import Problem, quote
+from .rules import SourceTable
+
+MAX_EASY_READ_WORDS = 15
+ABOUT_THE_NAME = {"about-the-name/", "easy-read/about-the-name/"}
+EXPLAINS = re.compile(
+    r"used to be called|old name|former name|formerly|previously called|was called|were called|"
+    r"changed the name|name changed|now called|renamed|we do not use|instead of",
+    re.IGNORECASE,
+)
+BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "caption", "dt", "dd", "figcaption",
+          "summary", "label", "legend", "blockquote", "div", "section", "main", "header", "footer", "nav",
+          "body", "title", "option", "button", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr",
+          "figure", "article", "aside", "details", "form", "fieldset", "noscript"}
+SKIP = {"script", "style", "template", "svg"}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    text: str
+    in_main: bool
+    explains: bool  # the element, or one around it, explains a term
+
+
+def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, SourceTable]) -> list[Problem]:
+    terms = [(t, _term_pattern(t.term)) for t in naming]
+    problems: list[Problem] = []
+    for path in sorted(out.rglob("*.html")):
+        page = path.relative_to(out).as_posix().removesuffix("index.html")
+        if page.startswith(("data/", "pagefind/", "theme/")) and not page == "data/":
+            continue
+        easy_read = page.startswith("easy-read/")
+        blocks = list(text_blocks(path.read_bytes()))
+        if page not in ABOUT_THE_NAME:
+            problems += _naming_problems(page, blocks, terms, easy_read, tables)
+        if easy_read:
+            problems += _sentence_problems(page, blocks, tables)
+    return problems
+
+
+def text_blocks(html: bytes) -> Iterator[TextBlock]:
+    """The visible text of a page, element by element (each block's own text, not its children's blocks)."""
+    root = lxml.html.document_fromstring(html)
+    body = root.find("body")
+    if body is None:
+        return
+    yield from _walk(body, in_main=False, explains=False)
+    title = root.find("head/title")
+    if title is not None and title.text:
+        yield TextBlock(" ".join(title.text.split()), False, False)
+
+
+def _walk(element, in_main: bool, explains: bool) -> Iterator[TextBlock]:
+    if not isinstance(element.tag, str) or element.tag in SKIP or element.get("hidden") is not None:
+        return
+    in_main = in_main or element.tag == "main"
+    explains = explains or element.get("data-explains-term") is not None
+    own: list[str] = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag in BLOCKS:
+            yield from _walk(child, in_main, explains)
+        else:
+            own.append(_inline_text(child))
+        own.append(child.tail or "")
+    text = " ".join("".join(own).split())
+    if text:
+        yield TextBlock(text, in_main, explains)
+
+
+def _inline_text(element) -> str:
+    if not isinstance(element.tag, str) or element.tag in SKIP or element.get("hidden") is not None:
+        return ""
+    if element.tag == "img":
+        return ""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(_inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in SENTENCE_END.split(text) if s.strip()]
+
+
+def count_words(sentence: str) -> int:
+    return sum(1 for token in sentence.split() if WORD.search(token))
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    words = r"\s+".join(re.escape(w) for w in term.split())
+    return re.compile(rf"(?<![\w]){words}(?![\w])", re.IGNORECASE)
+
+
+def _naming_problems(page, blocks, terms, easy_read, tables) -> list[Problem]:
+    problems = []
+    for block in blocks:
+        if block.explains:
+            continue
+        for sentence in sentences(block.text):
+            for term, pattern in terms:
+                if term.applies_to == "easy-read" and not easy_read:
+                    continue
+                if not pattern.search(sentence) or EXPLAINS.search(block.text):
+                    continue
+                instead = (f'say "{term.preferred}" instead' if term.preferred
+                           else "say it in other words")
+                where = "easy-read pages" if term.applies_to == "easy-read" else "any page"
+                message = (f'page /{page} says {quote(sentence, 120)}, which uses "{term.term}". On {where}, '
+                           f'{instead} ({term.reason.rstrip(".")}). A former name may only appear where the text '
+                           'explains the change, e.g. "used to be called …".')
+                problems.append(_placed(message, "naming-register", sentence, page, tables))
+    return problems
+
+
+def _sentence_problems(page, blocks, tables) -> list[Problem]:
+    problems = []
+    for block in blocks:
+        if not block.in_main:
+            continue
+        for sentence in sentences(block.text):
+            words = count_words(sentence)
+            if words > MAX_EASY_READ_WORDS:
+                message = (f"page /{page} has an easy-read sentence of {words} words: {quote(sentence, 160)}. "
+                           f"Easy-read sentences have at most {MAX_EASY_READ_WORDS} words: split it into "
+                           "shorter sentences, one idea each.")
+                problems.append(_placed(message, "easy-read-sentence-too-long", sentence, page, tables))
+    return problems
+
+
+def _placed(message: str, code: str, sentence: str, page: str, tables) -> Problem:
+    """A page problem, placed on the data cell it came from where there is one."""
+    cell = find_cell(tables, sentence)
+    if cell:
+        table, row, column = cell
+        return Problem(table.file, row, column, code, sentence, message)
+    return Problem(f"page /{page}", None, None, code, sentence, message.removeprefix(f"page /{page} "))
+
+
+def find_cell(tables: dict[str, SourceTable], sentence: str):
+    """The first cell, as typed, that holds the sentence: where to correct it."""
+    wanted = " ".join(sentence.rstrip(".!?:").split()).lower()
+    if len(wanted) < 12:
+        return None
+    for table in tables.values():
+        for column in table.typed.columns:
+            values = table.typed[column].str.split().str.join(" ").str.lower()
+            hits = values[values.str.contains(wanted, regex=False)]
+            if len(hits):
+                return table, int(hits.index[0]), column
+    return None
