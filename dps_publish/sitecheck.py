@@ -160,20 +160,24 @@ def _sentence_problems(page, blocks, tables) -> list[Problem]:
 
 def _placed(message: str, code: str, sentence: str, page: str, tables) -> Problem:
     """A page problem, placed on the data cell it came from where there is one."""
-    cell = find_cell(tables, sentence)
+    cell = find_cell(tables, sentence, easy_read=page.startswith("easy-read/"))
     if cell:
         table, row, column = cell
         return Problem(table.file, row, column, code, sentence, message)
     return Problem(f"page /{page}", None, None, code, sentence, message.removeprefix(f"page /{page} "))
 
 
-def find_cell(tables: dict[str, SourceTable], sentence: str):
-    """The first cell, as typed, that holds the sentence: where to correct it."""
+def find_cell(tables: dict[str, SourceTable], sentence: str, easy_read: bool = False):
+    """The first cell, as typed, that holds the sentence: where to correct it.
+
+    On an easy-read page the ``easy_read_*`` columns are searched first, elsewhere last.
+    """
     wanted = " ".join(sentence.rstrip(".!?:").split()).lower()
     if len(wanted) < 12:
         return None
     for table in tables.values():
-        for column in table.typed.columns:
+        columns = sorted(table.typed.columns, key=lambda c: c.startswith("easy_read") != easy_read)
+        for column in columns:
             values = table.typed[column].str.split().str.join(" ").str.lower()
             hits = values[values.str.contains(wanted, regex=False)]
             if len(hits):

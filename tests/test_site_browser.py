@@ -27,6 +27,7 @@ from browser import (
     describe_target,
     html_pages,
     launch_chromium,
+    preload_axe,
     run_axe,
     serve,
     url_to_file,
@@ -199,6 +200,7 @@ def js_pass(chromium, base_url, pages):
     if isinstance(chromium, Unavailable):
         return chromium
     context = _new_context(chromium, base_url, viewport=DESKTOP)
+    preload_axe(context)
     page = context.new_page()
     current: list[Visit] = []
     page.on("request", lambda request: current[-1].requests.append(request.url))
