@@ -172,7 +172,7 @@ class Reconciliation:
         return self.parts_total - self.stated_total
 
     def sentence(self) -> str:
-        return (f"The {self.financial_year} {self.measure} {self.cost_type} figures for {self.programme_id} do not "
+        return (f"The {self.financial_year} {self.measure} {self.cost_type} figures do not "
                 f"add up: the report states a total of £{self.stated_total:,.0f}, but its parts add up to "
                 f"£{self.parts_total:,.0f} (a difference of £{abs(self.difference):,.0f}). Both are published.")
 

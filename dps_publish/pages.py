@@ -144,6 +144,15 @@ def site_pages(model: SiteModel) -> list[Page]:
         path = f"whats-new/{news.round.round_id}/"
         pages.append(Page(easy(path), "er_round_news", news.title, {"news": news}, twin=path,
                           parent=("What is new", easy("whats-new/"))))
+    from .money import money_pages
+
+    money = money_pages(model)
+    pair("money/", "money_overview", "Money", "Money", home, money_pages=money)
+    for money_page in money:
+        pid = money_page.programme.programme_id
+        pair(f"money/{pid}/", "money", f"Money: {money_page.programme.name}",
+             f"Money: {money_page.programme.easy_read_name}", ("Money", "money/"), money=money_page,
+             charts=money_page.charts)
     pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
     pair("glossary/", "glossary", "Words we use", "Words to know", home)
     pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .charts import ChartRenderer
 from .datapackage import check_data_package, write_data_package
 from .model import SiteModel
 from .output import build_into_fresh_folder
@@ -19,8 +20,8 @@ from .problems import DataProblems
 from .publish import build_model
 from .search import write_search_index
 from .settings import PublishSettings
-from .sitecheck import check_pages
 from .site import write_site
+from .sitecheck import check_pages
 from .validate import Validation, validate_folder
 
 STAGES = (
@@ -42,6 +43,7 @@ class Project:
     content: Path
     theme: Path
     settings: PublishSettings
+    cache: Path | None = None  # where rendered charts are kept between builds
 
 
 @dataclass
@@ -49,6 +51,8 @@ class BuildResult:
     validation: Validation
     model: SiteModel | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    charts_rendered: int = 0
+    charts_reused: int = 0
 
     @property
     def warnings(self) -> list[str]:
@@ -75,7 +79,9 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("check-data-package"):
             check_data_package(folder / "data")
         with clock("site"):
-            write_site(result.model, project.settings, project.content, project.theme, folder)
+            charts = write_site(result.model, project.settings, project.content, project.theme, folder,
+                                ChartRenderer(project.cache))
+            result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
         with clock("check-site"):
             problems = check_pages(folder, result.model.naming, result.validation.tables)
             if problems:

@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from decimal import Decimal
 
-from .model import PUBLISHED, Listing, Payment, Reconciliation, SiteModel, SpendFigure
+from .model import PUBLISHED, Payment, Reconciliation, SiteModel, SpendFigure
 from .rules import SourceTable, district_key, district_lookup
 from .schemas import load_schema
 

@@ -10,28 +10,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
+from .assets import write_assets
+from .charts import ChartRenderer
 from .model import SiteModel
-from .assets import ICONS, OPENMOJI_CREDIT, write_assets
 from .news import round_news
-from .pages import (AGE_GROUP_WORDS, SUPPORT_TYPE_WORDS, district_path, easy, lot_path, programme_path,
-                    provider_path, site_pages, slug)
+from .pages import site_pages
 from .problems import BuildError
 from .settings import PublishSettings
+from .templating import template_filters, template_globals
 
 PLUGIN = "dps_publish.site"
 
 
-def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path) -> None:
+def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
+               charts: ChartRenderer | None = None) -> ChartRenderer:
     from pelican import Pelican
     from pelican.settings import configure_settings
 
     values = dict(settings.pelican)
+    charts = charts or ChartRenderer(None)
     values.update(pelican_overrides(model, settings, content, theme, out))
+    values["DPS_CHARTS"] = charts
     values = configure_settings(values)
     handler = _FailOnError()
     logging.getLogger("pelican").addHandler(handler)
@@ -42,6 +44,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     if handler.messages:
         raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
     write_assets(theme.parent, out)
+    return charts
 
 
 def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path) -> dict:
@@ -61,7 +64,7 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "DPS_SETTINGS": settings,
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
         "JINJA_GLOBALS": template_globals(model, settings),
-        "JINJA_FILTERS": template_filters(model),
+        "JINJA_FILTERS": template_filters(model, settings.small_number_threshold),
         "ARTICLE_PATHS": ["whats-new"],
         "PAGE_PATHS": ["pages"],
         "STATIC_PATHS": [],
@@ -87,95 +90,6 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
     }
 
 
-def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
-    base = settings.base_path
-    glossary = {g.term.lower(): g for g in model.glossary}
-    return {
-        "url": lambda path="": f"{base}/{path}",
-        "model": model,
-        "dps": settings,
-        "programme_path": programme_path,
-        "lot_path": lot_path,
-        "provider_path": provider_path,
-        "district_path": district_path,
-        "easy": easy,
-        "icons": ICONS,
-        "openmoji_credit": OPENMOJI_CREDIT,
-        "support_type_words": SUPPORT_TYPE_WORDS,
-        "age_group_words": AGE_GROUP_WORDS,
-        "glossary_terms": lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
-        "easy_read_glossary": model.glossary,
-        "round_news": round_news(model),
-    }
-
-
-def template_filters(model: SiteModel) -> dict:
-    def district_name(code: str) -> str:
-        return model.district(code).name
-
-    def district_names(codes) -> str:
-        if len(codes) == len(model.districts):
-            return "All of Kent"
-        return ", ".join(district_name(c) for c in codes)
-
-    return {
-        "money": money,
-        "long_date": long_date,
-        "join_words": join_words,
-        "support_type": lambda v: SUPPORT_TYPE_WORDS.get(v, v),
-        "age_group": lambda v: AGE_GROUP_WORDS.get(v, v),
-        "support_mode": lambda v: {"in-person": "in person", "virtual": "online"}.get(v, v),
-        "organisation_type": lambda v: ORGANISATION_TYPES.get(v, v),
-        "route": lambda v: ROUTES.get(v, v),
-        "district_name": district_name,
-        "district_names": district_names,
-        "quoted": lambda v: f"“{v}”",
-        "sentences": sentences,
-        "slug": slug,
-    }
-
-
-ORGANISATION_TYPES = {
-    "company": "A company",
-    "charity": "A charity",
-    "community-interest-company": "A community interest company",
-    "micro-enterprise": "A micro-enterprise: a very small local organisation",
-    "public-body": "A public body",
-    "other": "An organisation",
-}
-ROUTES = {
-    "dynamic-purchasing-system": "Dynamic purchasing system: providers can apply to join at each new round",
-    "framework": "Framework: a fixed list of providers chosen at the start",
-    "open-procedure": "Open tender",
-    "restricted-procedure": "Restricted tender",
-    "competitive-procedure-with-negotiation": "Tender with negotiation",
-    "direct-award": "Direct award",
-}
-
-
-def sentences(text: str) -> list[str]:
-    """Text split into its sentences, each shown on its own in easy read."""
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
-
-
-def money(value) -> str:
-    if value is None:
-        return ""
-    value = Decimal(value)
-    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
-
-
-def long_date(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.day} {value:%B %Y}"
-
-
-def join_words(items, last: str = "and") -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
 class _FailOnError(logging.Handler):
     """Pelican logs what it cannot build and carries on; the publisher stops instead."""
 
@@ -197,6 +111,7 @@ class DataPagesGenerator:
         self.context = context
         self.settings = settings
         self.model: SiteModel = settings["DPS_MODEL"]
+        self.charts: ChartRenderer = settings["DPS_CHARTS"]
 
     def generate_context(self) -> None:
         self.pages = site_pages(self.model)
@@ -205,7 +120,10 @@ class DataPagesGenerator:
     def generate_output(self, writer) -> None:
         entries = sitemap_entries(self.pages, self.context)
         extra = {"sitemap_entries": entries, "data_resources": data_resources()}
+        out = Path(self.settings["OUTPUT_PATH"])
         for page in self.pages:
+            for chart in page.context.get("charts", ()) if not page.easy_read else ():
+                self.charts.write(chart, out / page.path / "charts")
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
                               page_path=page.path, **extra, **page.context)

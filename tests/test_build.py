@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, build_site, set_cell, tree_digest
 
 from dps_publish import site as site_stage
 from dps_publish.cli import main
 from dps_publish.pipeline import STAGES
 from dps_publish.problems import DataProblems
-from helpers import ROOT, build_site, set_cell, tree_digest
 
 
 def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data_copy, tmp_path):
@@ -98,7 +98,7 @@ def test_exception_while_writing_leaves_output_unchanged(data_copy, tmp_path, mo
     before = tree_digest(output)
     set_cell(data_copy / "providers.csv", 0, "name", "Changed Name")
 
-    def broken_site(model, settings, content, theme, out):
+    def broken_site(model, settings, content, theme, out, charts=None):
         (out / "index.html").write_text("half written")
         raise RuntimeError("disk trouble")
 

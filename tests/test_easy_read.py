@@ -7,10 +7,10 @@ import shutil
 
 import lxml.html
 import pytest
+from helpers import ROOT, read_rows, write_rows
 
 from dps_publish.problems import DataProblems
 from dps_publish.sitecheck import _term_pattern
-from helpers import ROOT, build_site, read_rows, write_rows
 
 EASY = "easy-read/"
 # The pages a resident reads: each must have an easy-read twin (point 4 of the issue).

@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-
 from browser import (
     VNU_JAR,
     describe_target,

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from helpers import ROOT, read_rows, set_cell, write_rows
 
 from dps_publish.cli import main
 from dps_publish.publish import build_model
 from dps_publish.validate import validate_folder
-from helpers import ROOT, read_rows, set_cell, write_rows
 
 # One bad value per table: (file, data row index, column, bad value, expected code)
 PLANTED = [

@@ -1,0 +1,142 @@
+"""What the templates receive besides the page: globals and filters.
+
+Every template gets the model (``model``), the settings (``dps``), ``url()``
+for addresses below the site's base path, and filters that turn codes into
+words people use ("one-to-one" into "one to one").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from .assets import ICONS, OPENMOJI_CREDIT
+from .model import SiteModel
+from .money import GROUP_WORDS, easy_money_lines
+from .news import round_news
+from .pages import (
+    AGE_GROUP_WORDS,
+    SUPPORT_TYPE_WORDS,
+    district_path,
+    easy,
+    lot_path,
+    programme_path,
+    provider_path,
+    slug,
+)
+from .settings import PublishSettings
+
+
+def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
+    base = settings.base_path
+    glossary = {g.term.lower(): g for g in model.glossary}
+    return {
+        "url": lambda path="": f"{base}/{path}",
+        "model": model,
+        "dps": settings,
+        "programme_path": programme_path,
+        "lot_path": lot_path,
+        "provider_path": provider_path,
+        "district_path": district_path,
+        "easy": easy,
+        "icons": ICONS,
+        "openmoji_credit": OPENMOJI_CREDIT,
+        "support_type_words": SUPPORT_TYPE_WORDS,
+        "age_group_words": AGE_GROUP_WORDS,
+        "glossary_terms": lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
+        "easy_read_glossary": model.glossary,
+        "round_news": round_news(model),
+        "group_words": GROUP_WORDS,
+        "easy_money_lines": easy_money_lines,
+    }
+
+
+def table_cell(threshold: int):
+    """A number as the tables show it; a withheld number says why, never 0."""
+
+    def cell(value, kind: str = "text", withheld: str | None = None) -> str:
+        if withheld == "small":
+            return f"fewer than {threshold}"
+        if withheld:
+            return "withheld"
+        if value is None:
+            return "not known"
+        if kind == "money":
+            return money(value)
+        if kind == "percent":
+            return f"{Decimal(value):.1f}%"
+        if kind == "number":
+            number = Decimal(value)
+            return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,.1f}"
+        return str(value)
+
+    return cell
+
+
+def template_filters(model: SiteModel, threshold: int = 5) -> dict:
+    def district_name(code: str) -> str:
+        return model.district(code).name
+
+    def district_names(codes) -> str:
+        if len(codes) == len(model.districts):
+            return "All of Kent"
+        return ", ".join(district_name(c) for c in codes)
+
+    return {
+        "money": money,
+        "cell": table_cell(threshold),
+        "long_date": long_date,
+        "join_words": join_words,
+        "support_type": lambda v: SUPPORT_TYPE_WORDS.get(v, v),
+        "age_group": lambda v: AGE_GROUP_WORDS.get(v, v),
+        "support_mode": lambda v: {"in-person": "in person", "virtual": "online"}.get(v, v),
+        "organisation_type": lambda v: ORGANISATION_TYPES.get(v, v),
+        "route": lambda v: ROUTES.get(v, v),
+        "district_name": district_name,
+        "district_names": district_names,
+        "quoted": lambda v: f"“{v}”",
+        "sentences": sentences,
+        "slug": slug,
+    }
+
+
+ORGANISATION_TYPES = {
+    "company": "A company",
+    "charity": "A charity",
+    "community-interest-company": "A community interest company",
+    "micro-enterprise": "A micro-enterprise: a very small local organisation",
+    "public-body": "A public body",
+    "other": "An organisation",
+}
+ROUTES = {
+    "dynamic-purchasing-system": "Dynamic purchasing system: providers can apply to join at each new round",
+    "framework": "Framework: a fixed list of providers chosen at the start",
+    "open-procedure": "Open tender",
+    "restricted-procedure": "Restricted tender",
+    "competitive-procedure-with-negotiation": "Tender with negotiation",
+    "direct-award": "Direct award",
+}
+
+
+def sentences(text: str) -> list[str]:
+    """Text split into its sentences, each shown on its own in easy read."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+
+
+def money(value) -> str:
+    if value is None:
+        return ""
+    value = Decimal(value)
+    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
+
+
+def long_date(value: dt.date | None) -> str:
+    return "" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def join_words(items, last: str = "and") -> str:
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
