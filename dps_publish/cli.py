@@ -29,6 +29,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--content", type=Path, default=Path("content"),
                         help="folder of hand-written pages (default: content)")
     common.add_argument("--theme", type=Path, default=Path("theme"), help="the site's theme (default: theme)")
+    common.add_argument("--cache", type=Path, default=Path(".dps-cache"),
+                        help="folder that keeps rendered charts between builds (default: .dps-cache)")
     common.add_argument("--json", action="store_true", help="print problems as JSON, for scripts")
     top = argparse.ArgumentParser(
         prog="dps-publish",
@@ -45,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings))
+    project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
+                      cache=args.cache / "charts")
     try:
         if args.command == "validate":
             validation = validate(project)
