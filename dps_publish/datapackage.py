@@ -40,7 +40,7 @@ def cell(value) -> str:
     if isinstance(value, tuple):
         return ";".join(value)
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
+        return str(int(value)) if value == value.to_integral_value() else str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -98,7 +98,7 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
             "encoding": "utf-8",
             "bytes": len(data),
             "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": published_schema(name, names),
+            "schema": published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None)),
         })
     created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
     descriptor = {

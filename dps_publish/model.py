@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 from decimal import Decimal
 
 STATUS_WORDS = {
@@ -156,6 +157,45 @@ class GlossaryTerm:
 
 
 @dataclass(frozen=True)
+class KpiDefinition:
+    kpi_id: str
+    name: str
+    easy_read_name: str
+    description: str
+    unit: str
+    higher_is_better: bool | None
+    target: Decimal | None
+    counts_people: bool | None
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    """A KPI value as published: small counts of people already withheld (None), never the real number."""
+
+    programme_id: str
+    lot_id: str  # "" = the whole programme
+    provider_id: str  # "" = all providers
+    period: str
+    kpi_id: str
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    withheld: bool
+    rating: str
+
+    DERIVED_FIELDS: ClassVar[dict] = {
+        "withheld": {"name": "withheld", "type": "boolean",
+                     "description": "True where a count of people, or a value worked out from one, is withheld: "
+                                    "counts of fewer than 5 people, and one more count beside each so that the "
+                                    "small one cannot be worked out by subtraction. Withheld cells are empty."},
+        "rating": {"name": "rating", "type": "string",
+                   "description": "The value rated against the target with the Procurement Act 2023 labels.",
+                   "constraints": {"enum": ["Good", "Approaching target", "Requires improvement", "Inadequate",
+                                            "Other"]}},
+    }
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     """Parts of a spend figure that do not add up to the stated total."""
 
@@ -188,6 +228,8 @@ PUBLISHED = {
     "spend": SpendFigure,
     "envelopes": Envelope,
     "milestones": Milestone,
+    "kpi_definitions": KpiDefinition,
+    "kpis": KpiValue,
     "payments": Payment,
     "naming": NamingTerm,
     "glossary": GlossaryTerm,
@@ -208,6 +250,8 @@ class SiteModel:
     envelopes: tuple[Envelope, ...] = ()
     milestones: tuple[Milestone, ...] = ()
     payments: tuple[Payment, ...] = ()
+    kpi_definitions: tuple[KpiDefinition, ...] = ()
+    kpis: tuple[KpiValue, ...] = ()
     naming: tuple[NamingTerm, ...] = ()
     glossary: tuple[GlossaryTerm, ...] = ()
     reconciliations: tuple[Reconciliation, ...] = ()
@@ -249,6 +293,12 @@ class SiteModel:
 
     def envelopes_of(self, programme_id: str) -> list[Envelope]:
         return [e for e in self.envelopes if e.programme_id == programme_id]
+
+    def kpi_definition(self, kpi_id: str) -> KpiDefinition:
+        return self._by("kpi", lambda: {k.kpi_id: k for k in self.kpi_definitions})[kpi_id]
+
+    def kpis_of(self, programme_id: str) -> list[KpiValue]:
+        return [k for k in self.kpis if k.programme_id == programme_id]
 
     def open_to_new_providers(self, lot: Lot) -> bool:
         programme = self.programme(lot.programme_id)

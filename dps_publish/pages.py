@@ -153,6 +153,16 @@ def site_pages(model: SiteModel) -> list[Page]:
         pair(f"money/{pid}/", "money", f"Money: {money_page.programme.name}",
              f"Money: {money_page.programme.easy_read_name}", ("Money", "money/"), money=money_page,
              charts=money_page.charts)
+    from .performance import performance_pages
+
+    performance = performance_pages(model)
+    pair("performance/", "performance_overview", "How well the support works", "How well the support works", home,
+         performance_pages=performance)
+    for perf in performance:
+        pid = perf.programme.programme_id
+        pair(f"performance/{pid}/", "performance", f"How well it works: {perf.programme.name}",
+             f"How well it works: {perf.programme.easy_read_name}", ("How well the support works", "performance/"),
+             performance=perf, charts=tuple(s.chart for s in perf.sections if s.chart))
     pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
     pair("glossary/", "glossary", "Words we use", "Words to know", home)
     pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)

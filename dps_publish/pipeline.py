@@ -71,7 +71,8 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     if not result.validation.ok:
         raise DataProblems(result.validation.problems)
     with clock("model"):
-        result.model = build_model(result.validation.tables, example_data=project.settings.example_data)
+        result.model = build_model(result.validation.tables, example_data=project.settings.example_data,
+                                   threshold=project.settings.small_number_threshold)
 
     def write(folder: Path) -> None:
         with clock("data-package"):

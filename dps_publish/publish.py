@@ -14,15 +14,17 @@ import os
 from collections import defaultdict
 from decimal import Decimal
 
-from .model import PUBLISHED, Payment, Reconciliation, SiteModel, SpendFigure
+from .model import PUBLISHED, KpiValue, Payment, Reconciliation, SiteModel, SpendFigure
+from .rating import rate
+from .suppression import KpiCell, suppress_small_counts
 from .rules import SourceTable, district_key, district_lookup
 from .schemas import load_schema
 
 REDACTED = "REDACTED - personal data"
 
 
-def build_model(tables: dict[str, SourceTable], *, example_data: bool = True) -> SiteModel:
-    rows = {name: _rows(tables[name], cls) for name, cls in PUBLISHED.items() if name in tables}
+def build_model(tables: dict[str, SourceTable], *, example_data: bool = True, threshold: int = 5) -> SiteModel:
+    rows = {name: _rows(tables[name], cls) for name, cls in PUBLISHED.items() if name in tables and name != "kpis"}
     listings = [x for x in rows["listings"] if x.status != "applied"]
     lookup = district_lookup(tables["districts"].frame)
     all_codes = tuple(d.code for d in rows["districts"])
@@ -43,11 +45,46 @@ def build_model(tables: dict[str, SourceTable], *, example_data: bool = True) ->
         envelopes=tuple(sorted(rows.get("envelopes", []), key=lambda e: (e.programme_id, e.lot_id, e.contract_year))),
         milestones=tuple(sorted(rows.get("milestones", []), key=lambda m: (m.programme_id, m.date, m.event))),
         payments=tuple(sorted(payments, key=lambda p: (p.payment_date, p.transaction_id))),
+        kpi_definitions=tuple(rows.get("kpi_definitions", [])),
+        kpis=tuple(publish_kpis(tables.get("kpis"), rows.get("kpi_definitions", []), public_ids, threshold)),
         naming=tuple(rows["naming"]),
         glossary=tuple(sorted(rows["glossary"], key=lambda g: g.term.lower())),
         reconciliations=tuple(reconcile_spend(rows.get("spend", []))),
     )
     return model
+
+
+def publish_kpis(table: SourceTable | None, definitions, public_ids: set[str], threshold: int) -> list[KpiValue]:
+    """KPI values with small counts of people withheld, once, before anything is written."""
+    if table is None:
+        return []
+    frame = table.frame
+    cells = [
+        KpiCell(pid, lot, provider, period, kpi, int(num) if num else None, int(den) if den else None,
+                Decimal(value) if value else None)
+        for pid, lot, provider, period, kpi, num, den, value in zip(
+            frame["programme_id"], frame["lot_id"], frame["provider_id"], frame["period"], frame["kpi_id"],
+            frame["numerator"], frame["denominator"], frame["value"])
+        if not provider or provider in public_ids  # a provider that is not public has no published KPIs
+    ]
+    by_id = {d.kpi_id: d for d in definitions}
+    counts_people = {k: d.counts_people is not False for k, d in by_id.items()}
+    published = suppress_small_counts(cells, counts_people, threshold)
+    out = []
+    for kpi in published:
+        definition = by_id.get(kpi.kpi_id)
+        value = kpi.value
+        if value is None and kpi.numerator is not None and kpi.denominator and definition and definition.unit == "percent":
+            value = (Decimal(kpi.numerator) * 100 / kpi.denominator).quantize(Decimal("0.1"))
+        if value is None and definition and definition.unit == "count" and not kpi.withheld:
+            value = Decimal(kpi.numerator) if kpi.numerator is not None else None
+        if kpi.withheld and kpi.value_withheld:
+            value = None
+        rating = rate(value, definition.target if definition else None,
+                      definition.higher_is_better if definition else None)
+        out.append(KpiValue(kpi.programme_id, kpi.lot_id, kpi.provider_id, kpi.period, kpi.kpi_id,
+                            kpi.numerator, kpi.denominator, value, kpi.withheld, rating))
+    return sorted(out, key=lambda k: (k.programme_id, k.kpi_id, k.period, k.lot_id, k.provider_id))
 
 
 def publication_date(tables: dict[str, SourceTable]) -> dt.date:

@@ -110,7 +110,7 @@ def suppress_small_counts(
     reasons = {}
     for field in ("numerator", "denominator"):
         counts = [getattr(c, field) for c in cells]
-        why = [_primary(n, threshold) if check else None for n, check in zip(counts, checked)]
+        why = [_primary(n, threshold) if check else None for n, check in zip(counts, checked, strict=True)]
         _secondary(cells, counts, why, _groups(cells, checked))
         reasons[field] = why
     return [_published(c, reasons["numerator"][i], reasons["denominator"][i]) for i, c in enumerate(cells)]

@@ -14,6 +14,8 @@ from decimal import Decimal
 from .assets import ICONS, OPENMOJI_CREDIT
 from .model import SiteModel
 from .money import GROUP_WORDS, easy_money_lines
+from .performance import easy_read_value, quarter_words
+from .rating import RATING_RULE
 from .news import round_news
 from .pages import (
     AGE_GROUP_WORDS,
@@ -49,6 +51,9 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
         "round_news": round_news(model),
         "group_words": GROUP_WORDS,
         "easy_money_lines": easy_money_lines,
+        "easy_read_value": easy_read_value,
+        "quarter_words": quarter_words,
+        "rating_rule": RATING_RULE,
     }
 
 

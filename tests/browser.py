@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--headless",
 ]
 
+# Every host but 127.0.0.1 fails to resolve, so no page can reach the network (its requests to
+# other hosts still show in page.on("request") and fail with net::ERR_NAME_NOT_RESOLVED).
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
 # The WCAG levels every page must meet (axe-core tags).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -78,11 +82,14 @@ def chromium_path() -> Path:
     )
 
 
-def launch_chromium(playwright):
-    """Launch Debian's Chromium headless through a Playwright sync API instance."""
+def launch_chromium(playwright, offline: bool = True):
+    """Launch Debian's Chromium headless through a Playwright sync API instance.
+
+    ``offline``: only 127.0.0.1 resolves (see OFFLINE_ARGS)."""
     path = chromium_path()
+    args = CHROMIUM_ARGS + (OFFLINE_ARGS if offline else [])
     try:
-        return playwright.chromium.launch(executable_path=str(path), args=CHROMIUM_ARGS, headless=True)
+        return playwright.chromium.launch(executable_path=str(path), args=args, headless=True)
     except Exception as error:  # noqa: BLE001 - say what to do, whatever went wrong
         pytest.fail(
             f"Chromium at {path} did not start: {error}\nRun `make test` (it installs Debian's chromium).",

@@ -117,19 +117,13 @@ def _is_local(url: str, base_url: str) -> bool:
     return parts.hostname == "127.0.0.1" and url.startswith(base_url)
 
 
-def _new_context(browser, base_url: str, **options):
+def _new_context(browser, **options):
+    """A context whose pages run axe's injected script even under a strict Content-Security-Policy.
+
+    The browser is offline (browser.OFFLINE_ARGS): requests to other hosts are recorded, then fail."""
     context = browser.new_context(bypass_csp=True, service_workers="block", **options)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     context.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
-
-    # Nothing leaves the machine: requests to other hosts are recorded (page.on("request")) and blocked.
-    def route(route):
-        if _is_local(route.request.url, base_url):
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)
     return context
 
 
@@ -184,12 +178,15 @@ _REFLOW = """() => {
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.right > vw + 0.5 && !clips(el);
   });
+  const outer = wide.filter(el => !wide.some(other => other !== el && other.contains(el)));
   const leaves = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     [...el.classList].map(c => '.' + c).join('');
-  return {scrollWidth, culprits: leaves.slice(0, 5).map(el =>
-    `${name(el)} (right edge at ${Math.round(el.getBoundingClientRect().right)}px): ` +
-    JSON.stringify((el.innerText || el.outerHTML).replace(/\\s+/g, ' ').trim().slice(0, 60)))};
+  const text = el => JSON.stringify((el.innerText || el.outerHTML).replace(/\\s+/g, ' ').trim().slice(0, 50));
+  const edge = el => Math.round(el.getBoundingClientRect().right);
+  const show = (label, els) => els.length ? [`${label}: ` + els.slice(0, 3).map(el =>
+    `${name(el)} (right edge at ${edge(el)}px) ${text(el)}`).join('; ') + (els.length > 3 ? `; and ${els.length - 3} more` : '')] : [];
+  return {scrollWidth, culprits: [...show('outermost', outer), ...show('innermost', leaves.filter(el => !outer.includes(el)))]};
 }"""
 
 
@@ -198,7 +195,7 @@ def js_pass(chromium, base_url, pages):
     """Every page once, JavaScript on: {site path: Visit}."""
     if isinstance(chromium, Unavailable):
         return chromium
-    context = _new_context(chromium, base_url, viewport=DESKTOP)
+    context = _new_context(chromium, viewport=DESKTOP)
     preload_axe(context)
     page = context.new_page()
     current: list[Visit] = []
@@ -288,7 +285,7 @@ def test_every_request_a_page_makes_succeeds(js_pass, base_url):
     by_url: dict[tuple, list[str]] = defaultdict(list)
     for visit in visits.values():
         for url, why in visit.failed_requests:
-            if _is_local(url, base_url):  # other hosts are blocked and reported above
+            if _is_local(url, base_url):  # requests to other hosts fail on purpose and are reported above
                 by_url[(url.removeprefix(base_url), why)].append(visit.path)
     problems = _load_problems(visits) + [
         f"{url} ({why}), asked for by {len(paths)} pages, e.g. {', '.join(sorted(set(paths))[:5])}"
@@ -331,8 +328,8 @@ def test_no_page_scrolls_sideways_at_320_pixels(js_pass):
     visits = need(js_pass)
     wide = [v for v in visits.values() if v.scroll_width is not None and v.scroll_width > NARROW["width"]]
     problems = _load_problems(visits) + [
-        f"{v.path}: {v.scroll_width}px wide; widest parts: "
-        + ("; ".join(v.overflowing) if v.overflowing else "(none found outside scroll boxes)")
+        f"{v.path}: {v.scroll_width}px wide; too wide:"
+        + ("\n      ".join(["", *v.overflowing]) if v.overflowing else "(none found outside scroll boxes)")
         for v in wide[:SHOW]
     ]
     if problems:
@@ -363,7 +360,7 @@ def nojs_pass(chromium, base_url, pages):
     """Every page except the search page with JavaScript off: {site path: [problems]}."""
     if isinstance(chromium, Unavailable):
         return chromium
-    context = _new_context(chromium, base_url, viewport=DESKTOP, java_script_enabled=False)
+    context = _new_context(chromium, viewport=DESKTOP, java_script_enabled=False)
     page = context.new_page()
     results = {}
     try:

@@ -89,16 +89,17 @@ def all_schemas() -> dict[str, TableSchema]:
     return {name: load_schema(name) for name in TABLE_ORDER}
 
 
-def published_schema(name: str, fields: list[str] | None = None) -> dict:
+def published_schema(name: str, fields: list[str] | None = None, derived: dict | None = None) -> dict:
     """The schema as published: no exempt field, no ``x-`` property.
 
     ``fields`` limits it to the columns the publishable model carries, in
     that order; a published schema never names a column the file lacks.
+    ``derived`` describes columns the model works out (not in the source).
     """
     src = load_schema(name)
     keep = fields if fields is not None else [f for f in src.field_names if f not in src.exempt_fields]
     out = {k: copy.deepcopy(v) for k, v in src.descriptor.items() if not k.startswith("x-")}
-    by_name = {f["name"]: f for f in src.fields}
+    by_name = {f["name"]: f for f in src.fields} | (derived or {})
     out["fields"] = [
         {k: copy.deepcopy(v) for k, v in by_name[n].items() if not k.startswith("x-")} for n in keep
     ]
