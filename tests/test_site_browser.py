@@ -160,7 +160,9 @@ _FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return {ok: false, what: 'nothing (focus stayed on <body>)'};
   const ok = el.classList.contains('govuk-skip-link') && el.getAttribute('href') === '#main-content';
-  return {ok, what: el.outerHTML.replace(/\\s+/g, ' ').slice(0, 160)};
+  const what = el.outerHTML.replace(/\\s+/g, ' ').slice(0, 160);
+  el.blur();  // axe and the reflow check see the page as it loaded
+  return {ok, what};
 }"""
 
 _REFLOW = """() => {
@@ -184,9 +186,11 @@ _REFLOW = """() => {
     [...el.classList].map(c => '.' + c).join('');
   const text = el => JSON.stringify((el.innerText || el.outerHTML).replace(/\\s+/g, ' ').trim().slice(0, 50));
   const edge = el => Math.round(el.getBoundingClientRect().right);
-  const show = (label, els) => els.length ? [`${label}: ` + els.slice(0, 3).map(el =>
-    `${name(el)} (right edge at ${edge(el)}px) ${text(el)}`).join('; ') + (els.length > 3 ? `; and ${els.length - 3} more` : '')] : [];
-  return {scrollWidth, culprits: [...show('outermost', outer), ...show('innermost', leaves.filter(el => !outer.includes(el)))]};
+  const show = (label, els) => els.length ? [`${label}: ` +
+    els.slice(0, 3).map(el => `${name(el)} (right edge at ${edge(el)}px) ${text(el)}`).join('; ') +
+    (els.length > 3 ? `; and ${els.length - 3} more` : '')] : [];
+  const inner = leaves.filter(el => !outer.includes(el));
+  return {scrollWidth, culprits: [...show('outermost', outer), ...show('innermost', inner)]};
 }"""
 
 
@@ -198,14 +202,24 @@ def js_pass(chromium, base_url, pages):
     context = _new_context(chromium, viewport=DESKTOP)
     preload_axe(context)
     page = context.new_page()
+    visits: dict[str, Visit] = {}
     current: list[Visit] = []
-    page.on("request", lambda request: current[-1].requests.append(request.url))
-    page.on("requestfailed", lambda request: current[-1].failed_requests.append(
+
+    def visit_of(request) -> Visit:
+        """The page that made a request: its frame's document, else the page being loaded."""
+        try:
+            document = urlsplit(request.frame.url)
+            found = visits.get(document.path) if document.netloc == urlsplit(base_url).netloc else None
+        except Exception:  # noqa: BLE001 - a detached frame: fall back to the page being loaded
+            found = None
+        return found or current[-1]
+
+    page.on("request", lambda request: visit_of(request).requests.append(request.url))
+    page.on("requestfailed", lambda request: visit_of(request).failed_requests.append(
         (request.url, request.failure or "failed")))
-    page.on("response", lambda response: response.status >= 400 and current[-1].failed_requests.append(
-        (response.url, f"HTTP {response.status}")))
+    page.on("response", lambda response: response.status >= 400 and visit_of(response.request).failed_requests
+            .append((response.url, f"HTTP {response.status}")))
     page.on("pageerror", lambda error: current[-1].js_errors.append(str(error).splitlines()[0]))
-    visits = {}
     try:
         for path, _ in pages:
             visit = Visit(path)
@@ -216,7 +230,6 @@ def js_pass(chromium, base_url, pages):
                 continue
             page.keyboard.press("Tab")
             visit.first_tab = page.evaluate(_FOCUSED)
-            page.evaluate("() => document.activeElement && document.activeElement.blur()")
             visit.violations = run_axe(page)
             page.set_viewport_size(NARROW)
             reflow = page.evaluate(_REFLOW)
@@ -240,7 +253,7 @@ def test_axe_finds_no_wcag_22_aa_violation_on_any_page(js_pass):
     problems = _load_problems(visits)
     for rule, found in sorted(by_rule.items(), key=lambda item: -len(item[1])):
         first = found[0][1]
-        summary = (first["nodes"][0].get("failureSummary") or "").replace("\n", " ") if first["nodes"] else ""
+        summary = " ".join((first["nodes"][0].get("failureSummary") or "").split()) if first["nodes"] else ""
         lines = [
             f"{rule} ({first['impact']}) on {len(found)} of {len(visits)} pages: {first['help']}\n"
             f"    {first['helpUrl']}\n    e.g. {summary[:300]}"
@@ -262,13 +275,13 @@ def test_axe_finds_no_wcag_22_aa_violation_on_any_page(js_pass):
 
 def test_no_page_requests_another_host(js_pass, base_url):
     visits = need(js_pass)
-    by_url: dict[str, list[str]] = defaultdict(list)
+    by_url: dict[str, set[str]] = defaultdict(set)
     for visit in visits.values():
         for url in visit.requests:
             if not _is_local(url, base_url):
-                by_url[url].append(visit.path)
+                by_url[url].add(visit.path)
     problems = _load_problems(visits) + [
-        f"{url}\n      requested by {len(paths)} pages, e.g. {', '.join(sorted(set(paths))[:5])}"
+        f"{url}\n      requested by {len(paths)} pages, e.g. {', '.join(sorted(paths)[:5])}"
         for url, paths in sorted(by_url.items())
     ]
     if problems:
@@ -282,14 +295,17 @@ def test_no_page_requests_another_host(js_pass, base_url):
 def test_every_request_a_page_makes_succeeds(js_pass, base_url):
     """Extra: the CSS, scripts, fonts and images each page asks for exist (HTTP 200)."""
     visits = need(js_pass)
-    by_url: dict[tuple, list[str]] = defaultdict(list)
+    by_url: dict[str, dict] = defaultdict(dict)  # url -> {page: reasons}
     for visit in visits.values():
         for url, why in visit.failed_requests:
+            if why == "net::ERR_ABORTED":
+                continue  # cancelled by the next navigation (a missing file also shows as HTTP 404)
             if _is_local(url, base_url):  # requests to other hosts fail on purpose and are reported above
-                by_url[(url.removeprefix(base_url), why)].append(visit.path)
+                by_url[url.removeprefix(base_url)].setdefault(visit.path, set()).add(why)
     problems = _load_problems(visits) + [
-        f"{url} ({why}), asked for by {len(paths)} pages, e.g. {', '.join(sorted(set(paths))[:5])}"
-        for (url, why), paths in sorted(by_url.items())
+        f"{url} ({', '.join(sorted(set().union(*pages.values())))}), asked for by {len(pages)} pages, "
+        f"e.g. {', '.join(sorted(pages)[:5])}"
+        for url, pages in sorted(by_url.items())
     ]
     if problems:
         pytest.fail("These files were asked for but not served:\n  " + "\n  ".join(problems), pytrace=False)
@@ -301,8 +317,10 @@ def test_no_page_has_a_javascript_error(js_pass):
     by_error: dict[str, list[str]] = defaultdict(list)
     for visit in visits.values():
         for error in visit.js_errors:
-            by_error[error].append(visit.path)
-    problems = [f"{error}\n      on {len(paths)} pages, e.g. {', '.join(paths[:5])}" for error, paths in by_error.items()]
+            if visit.path not in by_error[error]:
+                by_error[error].append(visit.path)
+    problems = [f"{error}\n      on {len(paths)} pages, e.g. {', '.join(paths[:5])}"
+                for error, paths in by_error.items()]
     if problems:
         pytest.fail("Uncaught JavaScript errors:\n  " + "\n  ".join(problems), pytrace=False)
 
@@ -350,7 +368,8 @@ _NOJS = """() => {
   const h1 = main ? [...main.querySelectorAll('h1')].find(h => visible(h) && h.innerText.trim()) : null;
   return {
     mains: mains.length, visibleMain: !!main, h1: !!h1,
-    jsRequired: [...document.querySelectorAll('.js-required')].map(el => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 100)),
+    jsRequired: [...document.querySelectorAll('.js-required')]
+      .map(el => el.outerHTML.replace(/\\s+/g, ' ').slice(0, 100)),
   };
 }"""
 
@@ -427,8 +446,8 @@ def test_nu_html_checker_finds_no_errors(site):
         line = m.get("lastLine") or m.get("firstLine")
         column = m.get("firstColumn") or m.get("lastColumn")
         extract = (m.get("extract") or "").replace("\n", " ").strip()
-        by_message[m.get("message", "?")].append(
-            f"{where}:{line}:{column}" + (f"  {extract[:100]!r}" if extract else ""))
+        position = f":{line}" + (f":{column}" if column else "") if line else ""
+        by_message[m.get("message", "?")].append(f"{where}{position}" + (f"  {extract[:100]!r}" if extract else ""))
     pytest.fail(
         f"The Nu HTML Checker found {len(errors)} errors ({len(by_message)} kinds):\n"
         + "\n".join(f"  {message} ({len(where)} times)\n      " + "\n      ".join(where[:5]) + _more(where, 5)
@@ -439,7 +458,7 @@ def test_nu_html_checker_finds_no_errors(site):
 
 # -- links and page weight, from the files -------------------------------------------------------
 
-# Attributes holding a URL, by tag ("*" for any tag); srcset is a list of URLs.
+# Attributes holding a URL (srcset holds a list of them; data counts on <object> only).
 URL_ATTRIBUTES = {"href", "src", "srcset", "poster", "data", "action", "formaction", "cite"}
 # Tags whose URL the browser fetches to show the page (a resource, not a link).
 RESOURCE_TAGS = {"script", "img", "iframe", "source", "video", "audio", "track", "embed", "object", "input"}
@@ -572,6 +591,8 @@ def test_no_internal_link_is_broken_and_no_resource_comes_from_another_host(site
 
 
 def test_median_page_weight_is_under_60_kb(site, parsed_pages):
+    """A page's HTML plus what it loads from this site (images, objects, any CSS or JS of its own),
+    not the shared CSS and JS under /theme/ and /pagefind/; the median over all pages."""
     home = site_url()
     prefix = urlsplit(home).path.rstrip("/")
     weights = []
@@ -602,3 +623,22 @@ def test_median_page_weight_is_under_60_kb(site, parsed_pages):
             ),
             pytrace=False,
         )
+
+
+def test_search_for_a_former_name_finds_the_everyday_life_activities_page_first(chromium, base_url):
+    """Pagefind, in the browser: "day opportunities" is a former name of the DPS."""
+    browser = need(chromium)
+    context = _new_context(browser)
+    page = context.new_page()
+    try:
+        problem = _load(page, base_url + "/search/")
+        assert problem is None, problem
+        page.fill("input.pagefind-ui__search-input", "day opportunities")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=PAGE_TIMEOUT_MS)
+        links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
+        titles = [a.inner_text() for a in page.query_selector_all(".pagefind-ui__result-link")]
+    finally:
+        context.close()
+    assert links, "the search found nothing"
+    assert links[0] == "/programmes/everyday-life-activities/", (links[:5], titles[:5])
+    assert "Everyday Life Activities" in titles[0]
