@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .pipeline import Project, build, validate
+from .pipeline import Project, build, freeze_payments_of, freeze_round_of, validate
 from .problems import BuildError, DataProblems, Problem
 from .settings import load_settings
 
@@ -31,6 +31,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--theme", type=Path, default=Path("theme"), help="the site's theme (default: theme)")
     common.add_argument("--cache", type=Path, default=Path(".dps-cache"),
                         help="folder that keeps rendered charts between builds (default: .dps-cache)")
+    common.add_argument("--frozen", type=Path, default=Path("published"),
+                        help="folder of frozen (published) rounds, kept in the repository (default: published)")
     common.add_argument("--json", action="store_true", help="print problems as JSON, for scripts")
     top = argparse.ArgumentParser(
         prog="dps-publish",
@@ -40,6 +42,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
     commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
+    freeze = commands.add_parser("freeze", parents=[common],
+                                 help="publish a round for good: keep its data package in published/ as it is now")
+    freeze.add_argument("round_id", nargs="?", help="the round to freeze, e.g. 2022-10-opening")
+    freeze.add_argument("--payments", metavar="QUARTER", help="freeze a quarter of payments instead, e.g. 2023-24-q1")
     serve = commands.add_parser("serve", parents=[common], help="build, then preview the site on this computer")
     serve.add_argument("--port", type=int, default=8000, help="port to preview on (default: 8000)")
     return top
@@ -48,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
-                      cache=args.cache / "charts")
+                      cache=args.cache / "charts", frozen=args.frozen)
     try:
         if args.command == "validate":
             validation = validate(project)
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise DataProblems(validation.problems)
             _say(f"All tables in {args.data} are fine: {_count_rows(validation)}.", args)
             return EXIT_OK
+        if args.command == "freeze":
+            return _freeze(project, args)
         result = build(project)
         _say(f"Built the site in {args.output}.", args)
         for warning in result.warnings:
@@ -71,6 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"The build failed: {exc}\nThe last good site in {args.output} is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _freeze(project: Project, args) -> int:
+    if bool(args.round_id) == bool(args.payments):
+        print("Name a round to freeze (dps-publish freeze 2023-04-second) or a quarter of payments "
+              "(dps-publish freeze --payments 2023-24-q1).", file=sys.stderr)
+        return EXIT_FAILED
+    if args.payments:
+        path = freeze_payments_of(project, args.payments)
+        _say(f"Froze the payments for {args.payments} in {path}. Commit it: it is now published for good.", args)
+    else:
+        frozen = freeze_round_of(project, args.round_id)
+        _say(f"Froze round {frozen.round_id} as version {frozen.version} in {frozen.folder}. Commit that folder: "
+             "it is now published for good.", args)
+    return EXIT_OK
 
 
 def _count_rows(validation) -> str:

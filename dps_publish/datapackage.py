@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +30,6 @@ OGL = {
     "title": "Open Government Licence v3.0",
 }
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
-SCHEMA_MAJOR = 1  # raise when a published schema changes incompatibly
 
 
 def cell(value) -> str:
@@ -70,23 +70,25 @@ def table_json(rows, names: list[str]) -> bytes:
     return (json.dumps(records, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def package_version(model: SiteModel) -> str:
-    """Major: the published schemas; minor: awarded rounds after the first; patch: corrections (0)."""
-    awarded = [r for r in model.rounds if r.status == "awarded"]
-    return f"{SCHEMA_MAJOR}.{max(len(awarded) - 1, 0)}.0"
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    csv: bytes
+    json: bytes
+    descriptor: dict
 
 
-def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path) -> dict:
-    folder.mkdir(parents=True, exist_ok=True)
+def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Resource]:
+    """Each published table as CSV and JSON, with its descriptor: worked out before anything is written."""
     resources = []
     for name, cls in PUBLISHED.items():
+        if name in exclude:
+            continue
         rows = model.table(name)
         names = [f.name for f in dataclasses.fields(cls)]
         data = table_csv(rows, names)
-        (folder / f"{name}.csv").write_bytes(data)
-        (folder / f"{name}.json").write_bytes(table_json(rows, names))
         source = load_schema(name).descriptor
-        resources.append({
+        resources.append(Resource(name, data, table_json(rows, names), {
             "name": name,
             "title": source.get("title", name),
             "description": source.get("description", ""),
@@ -99,7 +101,51 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
             "bytes": len(data),
             "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
             "schema": published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None)),
-        })
+        }))
+    return resources
+
+
+def fingerprint(resources: list[Resource]) -> dict:
+    """What the version rule compares: the published schemas, and the data (payments aside: they have their own files)."""
+    kept = [r for r in resources if r.name != "payments"]
+    schemas = json.dumps([r.descriptor["schema"] for r in kept], sort_keys=True).encode()
+    data = b"".join(r.name.encode() + b"\0" + r.csv for r in kept)
+    return {"schema_hash": hashlib.sha256(schemas).hexdigest(), "data_hash": hashlib.sha256(data).hexdigest()}
+
+
+def awarded_rounds(model: SiteModel) -> list[str]:
+    return sorted(f"{r.programme_id}/{r.round_id}" for r in model.rounds if r.status == "awarded")
+
+
+def package_version(model: SiteModel, resources: list[Resource], latest: dict | None) -> str:
+    """The data package version, by a written rule, against the latest frozen round.
+
+    - the first published round is 1.0.0;
+    - a changed published schema (a column added, removed or retyped) is a new major version;
+    - a new awarded round is a new minor version;
+    - any other change to the published tables (a correction) is a new patch version;
+    - the same tables keep the same version.
+    """
+    if latest is None:
+        return "1.0.0"
+    major, minor, patch = (int(x) for x in latest["version"].split("."))
+    now = fingerprint(resources)
+    if now["schema_hash"] != latest["schema_hash"]:
+        return f"{major + 1}.0.0"
+    if set(awarded_rounds(model)) - set(latest["rounds"]):
+        return f"{major}.{minor + 1}.0"
+    if now["data_hash"] != latest["data_hash"]:
+        return f"{major}.{minor}.{patch + 1}"
+    return latest["version"]
+
+
+def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path, *,
+                       latest: dict | None = None, exclude: tuple[str, ...] = ()) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    resources = table_resources(model, exclude)
+    for resource in resources:
+        (folder / f"{resource.name}.csv").write_bytes(resource.csv)
+        (folder / f"{resource.name}.json").write_bytes(resource.json)
     created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
@@ -107,21 +153,21 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
         "id": f"{settings.site_url}/data/datapackage.json",
         "title": f"{settings.council_name}: adult social care commissioning open data",
         "description": (
-            "Programmes, lots, rounds, providers and where they give support, money figures, the "
+            "Programmes, lots, rounds, providers and where they give support, money figures, KPIs, the "
             "procurement timetable, payments over £500, the naming register and the glossary of the "
             "Everyday Life Activities, Skills Development and Training Opportunities Dynamic Purchasing "
             "System and related programmes. " + ATTRIBUTION
-            + (" Provider entries, listings and payments in this package are EXAMPLE DATA, not real "
+            + (" Provider entries, listings, KPIs and payments in this package are EXAMPLE DATA, not real "
                "organisations." if model.example_data else "")
         ),
         "homepage": f"{settings.site_url}/data/",
-        "version": package_version(model),
+        "version": package_version(model, resources, latest),
         "created": created.isoformat().replace("+00:00", "Z"),
         "licenses": [OGL],
         "sources": _sources(model),
         "contributors": [{"title": settings.council_name, "roles": ["publisher"], "email": settings.council_email}],
         "keywords": ["adult social care", "dynamic purchasing system", "commissioning", "Kent"],
-        "resources": resources,
+        "resources": [r.descriptor for r in resources],
     }
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")

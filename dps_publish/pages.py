@@ -169,6 +169,11 @@ def site_pages(model: SiteModel) -> list[Page]:
     pages.append(Page("sitemap/", "sitemap", "Sitemap", parent=home))
     pages.append(Page("search/", "search", "Search", parent=home))
     pages.append(Page("data/", "data", "Download the data", twin=easy("about-our-data/"), parent=home))
+    data_home = ("Download the data", "data/")
+    for path, template, title in (("data/dictionary/", "data_dictionary", "Data dictionary"),
+                                  ("data/changelog/", "data_changelog", "What changed between rounds"),
+                                  ("data/policies/", "data_policies", "Publication policy")):
+        pages.append(Page(path, template, title, twin=easy("about-our-data/"), parent=data_home))
     pages.append(Page(easy("about-our-data/"), "er_about_our_data", "About our data", twin="data/",
                       parent=("Home", easy(""))))
     return pages

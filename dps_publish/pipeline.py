@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .charts import ChartRenderer
-from .datapackage import check_data_package, write_data_package
+from .freeze import freeze_payments, freeze_round
+from .opendata import Publication, check_open_data, write_open_data
 from .model import SiteModel
 from .output import build_into_fresh_folder
 from .problems import DataProblems
@@ -27,8 +28,8 @@ from .validate import Validation, validate_folder
 STAGES = (
     "validate",  # readers, normalise, checks, rules: every problem of the data folder
     "model",  # the publishable model: no exempt field, no applied listing
-    "data-package",  # output/data: CSV, JSON and datapackage.json
-    "check-data-package",  # frictionless validates what was written
+    "open-data",  # output/data: the Data Package, Transparency Code files, OCDS, Open Referral, frozen rounds
+    "check-open-data",  # frictionless validates every data package written
     "site",  # Pelican writes the pages
     "check-site",  # the naming register and easy-read sentences, on every page
     "search-index",  # Pagefind indexes the pages
@@ -44,6 +45,7 @@ class Project:
     theme: Path
     settings: PublishSettings
     cache: Path | None = None  # where rendered charts are kept between builds
+    frozen: Path = Path("published")  # frozen rounds and payments, kept in the repository
 
 
 @dataclass
@@ -51,6 +53,7 @@ class BuildResult:
     validation: Validation
     model: SiteModel | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    publication: Publication | None = None
     charts_rendered: int = 0
     charts_reused: int = 0
 
@@ -75,13 +78,13 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
                                    threshold=project.settings.small_number_threshold)
 
     def write(folder: Path) -> None:
-        with clock("data-package"):
-            write_data_package(result.model, project.settings, folder / "data")
-        with clock("check-data-package"):
-            check_data_package(folder / "data")
+        with clock("open-data"):
+            result.publication = write_open_data(result.model, project.settings, project.frozen, folder / "data")
+        with clock("check-open-data"):
+            check_open_data(folder / "data")
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
-                                ChartRenderer(project.cache))
+                                ChartRenderer(project.cache), result.publication)
             result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
         with clock("check-site"):
             problems = check_pages(folder, result.model.naming, result.validation.tables)
@@ -98,6 +101,22 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
 
 def validate(project: Project) -> Validation:
     return validate_folder(project.data)
+
+
+def checked_model(project: Project) -> SiteModel:
+    validation = validate_folder(project.data)
+    if not validation.ok:
+        raise DataProblems(validation.problems)
+    return build_model(validation.tables, example_data=project.settings.example_data,
+                       threshold=project.settings.small_number_threshold)
+
+
+def freeze_round_of(project: Project, round_id: str):
+    return freeze_round(checked_model(project), project.settings, project.frozen, round_id)
+
+
+def freeze_payments_of(project: Project, quarter: str):
+    return freeze_payments(checked_model(project), project.settings, project.frozen, quarter)
 
 
 class _StageClock:

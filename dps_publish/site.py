@@ -26,7 +26,7 @@ PLUGIN = "dps_publish.site"
 
 
 def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
-               charts: ChartRenderer | None = None) -> ChartRenderer:
+               charts: ChartRenderer | None = None, publication=None) -> ChartRenderer:
     from pelican import Pelican
     from pelican.settings import configure_settings
 
@@ -34,6 +34,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     charts = charts or ChartRenderer(None)
     values.update(pelican_overrides(model, settings, content, theme, out))
     values["DPS_CHARTS"] = charts
+    values["JINJA_GLOBALS"]["publication"] = publication
     values = configure_settings(values)
     handler = _FailOnError()
     logging.getLogger("pelican").addHandler(handler)

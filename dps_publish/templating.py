@@ -54,7 +54,25 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
         "easy_read_value": easy_read_value,
         "quarter_words": quarter_words,
         "rating_rule": RATING_RULE,
+        "dictionary": data_dictionary(),
     }
+
+
+def data_dictionary() -> list[dict]:
+    """Every published table and column, from the published schemas themselves."""
+    import dataclasses
+
+    from .model import PUBLISHED
+    from .schemas import load_schema, published_schema
+
+    tables = []
+    for name, cls in PUBLISHED.items():
+        names = [f.name for f in dataclasses.fields(cls)]
+        schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
+        source = load_schema(name).descriptor
+        tables.append({"name": name, "title": source.get("title", name), "description": source.get("description", ""),
+                       "fields": schema["fields"], "primary_key": schema.get("primaryKey", [])})
+    return tables
 
 
 def table_cell(threshold: int):

@@ -14,8 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py") -> Project:
-    return Project(data, output, ROOT / "content", ROOT / "theme", load_settings(settings))
+def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py", frozen: Path | None = None) -> Project:
+    """A project on the repository's content and theme; frozen rounds default to the repository's own."""
+    return Project(data, output, ROOT / "content", ROOT / "theme", load_settings(settings),
+                   frozen=frozen if frozen is not None else ROOT / "published")
 
 
 def build_site(data: Path, output: Path, on_stage=None):

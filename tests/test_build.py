@@ -31,7 +31,7 @@ def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data
         assert tree_digest(output) == before, f"output/ changed before the swap (at {name})"
 
     build_site(data_copy, output, on_stage=on_stage)
-    assert seen == ["validate", "model", "data-package", "check-data-package", "site", "swap"]
+    assert seen == ["validate", "model", "open-data", "check-open-data", "site", "check-site", "search-index", "swap"]
     assert tuple(seen) == STAGES
     assert tree_digest(output) != before
 
@@ -98,7 +98,7 @@ def test_exception_while_writing_leaves_output_unchanged(data_copy, tmp_path, mo
     before = tree_digest(output)
     set_cell(data_copy / "providers.csv", 0, "name", "Changed Name")
 
-    def broken_site(model, settings, content, theme, out, charts=None):
+    def broken_site(model, settings, content, theme, out, charts=None, publication=None):
         (out / "index.html").write_text("half written")
         raise RuntimeError("disk trouble")
 

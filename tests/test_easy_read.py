@@ -127,7 +127,7 @@ def _build(project_copy):
     from dps_publish.settings import load_settings
 
     project = Project(project_copy / "data", project_copy / "output", project_copy / "content", ROOT / "theme",
-                      load_settings(ROOT / "pelicanconf.py"))
+                      load_settings(ROOT / "pelicanconf.py"), frozen=ROOT / "published")
     return build(project)
 
 

@@ -1,0 +1,100 @@
+"""Stage 6: every open data file under ``data/``, and what the data pages say about them.
+
+The live Data Package; the Transparency Code files; OCDS; Open Referral UK;
+every frozen round copied byte for byte; and the changelog between rounds.
+Everything is written from the publishable model (or from frozen files), so
+nothing exempt can be in it. ``check_open_data`` then validates every data
+package with frictionless itself before the build may succeed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .changes import Change, compare, read_tables
+from .datapackage import check_data_package, write_data_package
+from .freeze import check_frozen_payments, latest_manifest, publish_frozen
+from .model import SiteModel
+from .settings import PublishSettings
+from .transparency import write_transparency
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    round_id: str
+    version: str
+    frozen_on: str
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    title: str  # e.g. "2023-04-second (version 1.1.0)" or "Since 2023-04-second"
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: str
+    transparency_files: tuple[str, ...]
+    rounds: tuple[RoundRecord, ...]
+    changelog: tuple[ChangelogEntry, ...]
+
+
+def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, data_out: Path) -> Publication:
+    from .ocds import write_ocds
+    from .openreferral import write_open_referral
+
+    descriptor = write_data_package(model, settings, data_out, latest=latest_manifest(frozen))
+    transparency = write_transparency(model, settings, data_out / "transparency")
+    check_frozen_payments(frozen, data_out / "transparency")
+    write_ocds(model, settings, data_out / "ocds")
+    write_open_referral(model, settings, data_out / "openreferral")
+    rounds = publish_frozen(frozen, data_out)
+    changelog = build_changelog([(r.round_id, r.version, r.folder) for r in rounds], data_out)
+    _write_changelog(changelog, data_out)
+    return Publication(
+        version=descriptor["version"],
+        transparency_files=tuple(transparency),
+        rounds=tuple(RoundRecord(r.round_id, r.version, r.manifest["frozen_on"]) for r in rounds),
+        changelog=tuple(changelog),
+    )
+
+
+def build_changelog(rounds: list[tuple[str, str, Path]], live: Path) -> list[ChangelogEntry]:
+    """Newest first: what the current data changes since the latest round, then each round against the one before."""
+    entries = []
+    previous: dict = {}
+    for round_id, version, folder in rounds:
+        tables = read_tables(folder)
+        entries.append(ChangelogEntry(f"Round {round_id} (version {version})", tuple(compare(previous, tables))))
+        previous = tables
+    if rounds:
+        pending = compare(previous, read_tables(live))
+        if pending:
+            entries.append(ChangelogEntry(f"Not yet frozen: changes since round {rounds[-1][0]}", tuple(pending)))
+    return list(reversed(entries))
+
+
+def _write_changelog(entries: list[ChangelogEntry], data_out: Path) -> None:
+    records = [{"release": e.title, **c.to_dict()} for e in entries for c in e.changes]
+    (data_out / "changelog.json").write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=["release", "kind", "text", "table", "key"], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(records)
+    (data_out / "changelog.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def check_open_data(data_out: Path) -> None:
+    """frictionless validates every data package we publish: live, each frozen round, Open Referral."""
+    packages = [data_out / "datapackage.json", *sorted(data_out.glob("rounds/*/datapackage.json")),
+                data_out / "openreferral" / "datapackage.json"]
+    if (data_out / "latest" / "datapackage.json").is_file():
+        packages.append(data_out / "latest" / "datapackage.json")
+    for package in packages:
+        if package.is_file():
+            check_data_package(package.parent)

@@ -1,0 +1,139 @@
+"""Local Government Transparency Code 2015 files: the contracts register and spend over £500.
+
+The contracts register has one row per supplier on a lot (each is a contract
+under the programme), with the money set aside for the lot over its term,
+dates, the supplier and its registration number, and whether it is an SME or
+a VCSE where the organisation type tells us. Spend over £500 is published one
+file per financial quarter, as councils publish it (which also keeps every
+file far below Excel's 1,048,576-row limit). Payments to individuals keep
+their row but not their name: the model has already replaced it with
+``REDACTED - personal data``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from .datapackage import cell
+from .model import Payment, SiteModel
+from .settings import PublishSettings
+
+SPEND_THRESHOLD = Decimal(500)
+EXCEL_ROW_LIMIT = 1_048_576
+SME_TYPES = {"micro-enterprise"}
+VCSE_TYPES = {"charity", "community-interest-company"}
+
+CONTRACT_COLUMNS = (
+    ("reference", "Reference"),
+    ("title", "Title of agreement"),
+    ("department", "Department"),
+    ("description", "Description of goods and services"),
+    ("supplier_name", "Supplier name"),
+    ("supplier_registration_number", "Supplier registration number"),
+    ("lot_value_over_term_gbp", "Value of the lot over its term, shared by its suppliers (GBP)"),
+    ("start_date", "Start date"),
+    ("end_date", "End date"),
+    ("review_date", "Review date"),
+    ("status", "Status"),
+    ("sme", "SME"),
+    ("vcse", "VCSE"),
+)
+SPEND_COLUMNS = (
+    ("body_name", "Body name"),
+    ("service_area", "Service area"),
+    ("expense_type", "Expense type"),
+    ("payment_date", "Payment date"),
+    ("transaction_number", "Transaction number"),
+    ("net_amount_gbp", "Net amount (GBP)"),
+    ("supplier_name", "Supplier name"),
+    ("supplier_type", "Supplier type"),
+    ("vat_recoverable", "VAT recoverable"),
+    ("provider_id", "Provider id on this site"),
+    ("programme_id", "Programme id on this site"),
+)
+
+
+def financial_quarter(payment: Payment) -> str:
+    """``2023-24-q1`` for April to June 2023: councils' quarters run from April."""
+    d = payment.payment_date
+    start = d.year if d.month >= 4 else d.year - 1
+    quarter = (d.month - 4) % 12 // 3 + 1
+    return f"{start}-{(start + 1) % 100:02d}-q{quarter}"
+
+
+def contracts_register(model: SiteModel, settings: PublishSettings) -> list[dict]:
+    envelope_totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for e in model.envelopes:
+        envelope_totals[(e.programme_id, e.lot_id)] += e.amount_gbp
+    rows = []
+    for listing in sorted(model.listings, key=lambda x: (x.programme_id, x.lot_id, x.provider_id)):
+        programme = model.programme(listing.programme_id)
+        lot = model.lot(listing.programme_id, listing.lot_id)
+        provider = model.provider(listing.provider_id)
+        joined = model.round(listing.programme_id, listing.round_id) if listing.round_id else None
+        start = (joined.services_start if joined and joined.services_start else programme.start_date)
+        rows.append({
+            "reference": f"{listing.programme_id}/{listing.lot_id}/{listing.provider_id}",
+            "title": f"{programme.name}: lot {lot.lot_id}, {lot.name}",
+            "department": "Adult Social Care and Health",
+            "description": lot.description,
+            "supplier_name": provider.name,
+            "supplier_registration_number": provider.registration_number,
+            "lot_value_over_term_gbp": envelope_totals.get((listing.programme_id, listing.lot_id)),
+            "start_date": start,
+            "end_date": listing.left_date or programme.end_date,
+            "review_date": None,
+            "status": listing.status,
+            "sme": "yes" if provider.organisation_type in SME_TYPES else "not known",
+            "vcse": "yes" if provider.organisation_type in VCSE_TYPES else
+                    ("no" if provider.organisation_type in ("company", "public-body") else "not known"),
+        })
+    return rows
+
+
+def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, list[dict]]:
+    quarters: dict[str, list[dict]] = defaultdict(list)
+    for p in model.payments:
+        if abs(p.amount_gbp) <= SPEND_THRESHOLD:
+            continue
+        quarters[financial_quarter(p)].append({
+            "body_name": settings.council_name,
+            "service_area": p.expense_area,
+            "expense_type": p.expense_type,
+            "payment_date": p.payment_date,
+            "transaction_number": p.transaction_id,
+            "net_amount_gbp": p.amount_gbp,
+            "supplier_name": p.supplier_name,
+            "supplier_type": p.supplier_type,
+            "vat_recoverable": p.vat_recoverable,
+            "provider_id": p.provider_id,
+            "programme_id": p.programme_id,
+        })
+    return dict(sorted(quarters.items()))
+
+
+def rows_csv(rows: list[dict], columns) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for _, label in columns])
+    for row in rows:
+        writer.writerow([cell(row.get(name)) for name, _ in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path) -> list[str]:
+    """Writes the Code's files; returns their names, for the downloads page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ["contracts-register.csv"]
+    (folder / names[0]).write_bytes(rows_csv(contracts_register(model, settings), CONTRACT_COLUMNS))
+    for quarter, rows in spend_over_500(model, settings).items():
+        if len(rows) + 1 > EXCEL_ROW_LIMIT:
+            raise ValueError(f"spend for {quarter} has {len(rows):,} rows, more than a spreadsheet can open")
+        name = f"spend-over-500-{quarter}.csv"
+        (folder / name).write_bytes(rows_csv(rows, SPEND_COLUMNS))
+        names.append(name)
+    return names
