@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .pipeline import Project, build, freeze_payments_of, freeze_round_of, validate
+from .diff import change_summary
+from .pipeline import Project, build, checked_model, freeze_payments_of, freeze_round_of, validate
+from .progress import progress
 from .problems import BuildError, DataProblems, Problem
 from .settings import load_settings
 
@@ -33,7 +35,8 @@ def parser() -> argparse.ArgumentParser:
                         help="folder that keeps rendered charts between builds (default: .dps-cache)")
     common.add_argument("--frozen", type=Path, default=Path("published"),
                         help="folder of frozen (published) rounds, kept in the repository (default: published)")
-    common.add_argument("--json", action="store_true", help="print problems as JSON, for scripts")
+    common.add_argument("--json", action="store_true", help="print the result or the problems as JSON, for scripts")
+    common.add_argument("--timings", action="store_true", help="print how long each stage of the build took")
     top = argparse.ArgumentParser(
         prog="dps-publish",
         description="Check the council's commissioning tables and publish them as a website and open data.",
@@ -42,6 +45,8 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
     commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
+    commands.add_parser("diff", parents=[common],
+                        help="say what the data in the data folder would change, without building anything")
     freeze = commands.add_parser("freeze", parents=[common],
                                  help="publish a round for good: keep its data package in published/ as it is now")
     freeze.add_argument("round_id", nargs="?", help="the round to freeze, e.g. 2022-10-opening")
@@ -64,10 +69,16 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "freeze":
             return _freeze(project, args)
-        result = build(project)
-        _say(f"Built the site in {args.output}.", args)
-        for warning in result.warnings:
-            _say(f"Warning: {warning}", args)
+        if args.command == "diff":
+            summary = change_summary(checked_model(project), project)
+            if args.json:
+                print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+            else:
+                print("\n".join(summary.lines()))
+            return EXIT_OK
+        with progress(args) as on_stage:
+            result = build(project, on_stage=on_stage)
+        _report_build(result, args)
         if args.command == "serve":
             from .serve import serve
 
@@ -94,6 +105,29 @@ def _freeze(project: Project, args) -> int:
         _say(f"Froze round {frozen.round_id} as version {frozen.version} in {frozen.folder}. Commit that folder: "
              "it is now published for good.", args)
     return EXIT_OK
+
+
+def _report_build(result, args) -> None:
+    if args.json:
+        print(json.dumps({
+            "built": not result.up_to_date, "output": str(args.output),
+            "pages_rendered": result.pages_rendered, "pages_reused": result.pages_reused,
+            "charts_rendered": result.charts_rendered, "charts_reused": result.charts_reused,
+            "changes": result.changes.to_dict() if result.changes else None,
+            "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        }, indent=2, ensure_ascii=False))
+        return
+    if result.up_to_date:
+        print(f"Nothing has changed since the last build: the site in {args.output} is up to date.")
+    else:
+        print(f"Built the site in {args.output}: {result.pages_rendered} pages written, "
+              f"{result.pages_reused} unchanged; {result.charts_rendered} charts drawn, "
+              f"{result.charts_reused} unchanged.")
+        if result.changes:
+            print("\n".join(result.changes.lines()))
+    if args.timings:
+        for stage, seconds in result.timings.items():
+            print(f"  {stage:<18} {seconds:7.2f} s")
 
 
 def _count_rows(validation) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import ClassVar
 from decimal import Decimal
+from typing import ClassVar
 
 STATUS_WORDS = {
     "awarded": "giving support",
@@ -308,3 +308,29 @@ class SiteModel:
         if name not in self._index:
             self._index[name] = build()
         return self._index[name]
+
+
+class SiteView:
+    """The parts of the model every page may show, and nothing page-specific.
+
+    Templates get this as ``model``; anything about providers, listings, KPI
+    values or payments reaches a template only through its page's own context.
+    That is what lets an incremental build trust a page's fingerprint.
+    """
+
+    SITE_WIDE = ("published_on", "example_data", "districts", "programmes", "lots", "rounds", "spend", "envelopes",
+                 "milestones", "kpi_definitions", "naming", "glossary", "reconciliations")
+    LOOKUPS = ("programme", "lot", "district", "round", "lots_of", "rounds_of", "spend_of", "envelopes_of",
+               "kpi_definition", "open_to_new_providers")
+
+    def __init__(self, model: SiteModel):
+        self._model = model
+
+    def __getattr__(self, name: str):
+        if name in self.SITE_WIDE or name in self.LOOKUPS:
+            return getattr(self._model, name)
+        raise AttributeError(f"templates cannot read model.{name}: pass it in the page's context instead, "
+                             "so incremental builds know the page depends on it")
+
+    def fingerprint_parts(self) -> tuple:
+        return tuple(getattr(self._model, name) for name in self.SITE_WIDE)

@@ -51,3 +51,7 @@ def round_news(model: SiteModel) -> list[RoundNews]:
                        if lot.reopens is False and first.get(rnd.programme_id) == rnd.round_id)
         news.append(RoundNews(rnd, programme.name, rnd.award_date or rnd.closes, tuple(joined), closed))
     return news
+
+
+def provider_names(model: SiteModel, news: RoundNews) -> dict[str, str]:
+    return {x.provider_id: model.provider(x.provider_id).name for _, listings in news.joined for x in listings}

@@ -96,6 +96,20 @@ def _shown_in_find_support(x: Listing, district: District, support_type, age_gro
             and (age_group is None or age_group in x.age_groups))
 
 
+@dataclass(frozen=True)
+class LotMember:
+    provider_id: str
+    name: str
+    status: str
+
+
+def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
+    """The providers on a lot that residents can still use, for its page."""
+    listings = [x for x in model.listings_of_lot(lot.programme_id, lot.lot_id) if x.status != "left"]
+    return tuple(LotMember(x.provider_id, model.provider(x.provider_id).name, x.status)
+                 for x in sorted(listings, key=lambda x: x.provider_id))
+
+
 def site_pages(model: SiteModel) -> list[Page]:
     """Every generated page, each standard page followed by its easy-read twin."""
     pages: list[Page] = []
@@ -125,7 +139,8 @@ def site_pages(model: SiteModel) -> list[Page]:
                  (f"Support in {district.name}", here), district=district,
                  groups=find_support_listings(model, district, age_group=age_group),
                  filter=("age_group", age_group, f"people {words}"))
-    pair("providers/", "providers", "Organisations that give support", "Organisations that give support", home)
+    pair("providers/", "providers", "Organisations that give support", "Organisations that give support", home,
+         providers=model.providers)
     for provider in model.providers:
         pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
              ("Organisations that give support", "providers/"), provider=provider,
@@ -136,14 +151,17 @@ def site_pages(model: SiteModel) -> list[Page]:
              ("How the council buys support", "programmes/"), programme=programme)
         for lot in model.lots_of(programme.programme_id):
             pair(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name, lot.easy_read_name,
-                 (programme.name, programme_path(programme.programme_id)), programme=programme, lot=lot)
-    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", twin="whats-new/", parent=("Home", easy(""))))
-    from .news import round_news
+                 (programme.name, programme_path(programme.programme_id)), programme=programme, lot=lot,
+                 members=lot_members(model, lot))
+    from .news import provider_names, round_news
 
-    for news in round_news(model):
+    all_news = round_news(model)
+    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", {"round_news": all_news}, twin="whats-new/",
+                      parent=("Home", easy(""))))
+    for news in all_news:
         path = f"whats-new/{news.round.round_id}/"
-        pages.append(Page(easy(path), "er_round_news", news.title, {"news": news}, twin=path,
-                          parent=("What is new", easy("whats-new/"))))
+        pages.append(Page(easy(path), "er_round_news", news.title, {"news": news, "names": provider_names(model, news)},
+                          twin=path, parent=("What is new", easy("whats-new/"))))
     from .money import money_pages
 
     money = money_pages(model)

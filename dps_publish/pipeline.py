@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .charts import ChartRenderer
+from .diff import ChangeSummary, change_summary
 from .freeze import freeze_payments, freeze_round
-from .opendata import Publication, check_open_data, write_open_data
+from .incremental import BuildState, PageReuse, inputs_fingerprint, output_digest
 from .model import SiteModel
+from .opendata import Publication, check_open_data, write_open_data
 from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .publish import build_model
@@ -54,8 +56,13 @@ class BuildResult:
     model: SiteModel | None = None
     timings: dict[str, float] = field(default_factory=dict)
     publication: Publication | None = None
+    changes: ChangeSummary | None = None
+    up_to_date: bool = False  # nothing had changed: nothing was done
     charts_rendered: int = 0
     charts_reused: int = 0
+    pages_rendered: int = 0
+    pages_reused: int = 0
+    search_reindexed: bool = False
 
     @property
     def warnings(self) -> list[str]:
@@ -66,9 +73,20 @@ StageListener = Callable[[str], None]
 
 
 def build(project: Project, on_stage: StageListener | None = None) -> BuildResult:
-    """Validate, model and write; raise ``DataProblems`` (nothing written) if the data has problems."""
+    """Validate, model and write; raise ``DataProblems`` (nothing written) if the data has problems.
+
+    When nothing the build reads has changed since the last build into the same
+    ``output/``, nothing is done (``result.up_to_date``). Otherwise pages whose
+    inputs are unchanged are linked from the previous build, not rendered again.
+    """
     result = BuildResult(Validation({}))
     clock = _StageClock(result.timings, on_stage)
+    state = BuildState.load(project.cache, project.output)
+    output = Path(project.output)
+    inputs = inputs_fingerprint(project)
+    if state.inputs == inputs and output.is_dir() and output_digest(output) == state.output:
+        result.up_to_date = True
+        return result
     with clock("validate"):
         result.validation = validate_folder(project.data)
     if not result.validation.ok:
@@ -76,26 +94,31 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     with clock("model"):
         result.model = build_model(result.validation.tables, example_data=project.settings.example_data,
                                    threshold=project.settings.small_number_threshold)
+        result.changes = change_summary(result.model, project)
+    reuse = PageReuse(output if output.is_dir() else None, state.pages)
+    validated: list[str] = []
 
     def write(folder: Path) -> None:
         with clock("open-data"):
             result.publication = write_open_data(result.model, project.settings, project.frozen, folder / "data")
         with clock("check-open-data"):
-            check_open_data(folder / "data")
+            validated.extend(check_open_data(folder / "data", trusted=set(state.packages)))
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
-                                ChartRenderer(project.cache), result.publication)
+                                ChartRenderer(project.cache), result.publication, reuse)
             result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
+            result.pages_rendered, result.pages_reused = len(reuse.rendered), len(reuse.reused)
         with clock("check-site"):
-            problems = check_pages(folder, result.model.naming, result.validation.tables)
+            problems = check_pages(folder, result.model.naming, result.validation.tables, skip=set(reuse.reused))
             if problems:
                 raise DataProblems(problems)
         with clock("search-index"):
-            write_search_index(folder)
+            result.search_reindexed = write_search_index(folder, previous=reuse.previous_output)
         clock.start("swap")
 
-    build_into_fresh_folder(project.output, write)
+    build_into_fresh_folder(output, write)
     clock.stop()
+    BuildState(state.path, inputs, output_digest(output), reuse.fingerprints, validated).save()
     return result
 
 

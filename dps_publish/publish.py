@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from .model import PUBLISHED, KpiValue, Payment, Reconciliation, SiteModel, SpendFigure
 from .rating import rate
-from .suppression import KpiCell, suppress_small_counts
 from .rules import SourceTable, district_key, district_lookup
 from .schemas import load_schema
+from .suppression import KpiCell, suppress_small_counts
 
 REDACTED = "REDACTED - personal data"
 

@@ -9,14 +9,16 @@ two Pelican settings, ``DPS_MODEL`` and ``DPS_SETTINGS``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from .assets import write_assets
 from .charts import ChartRenderer
-from .model import SiteModel
-from .news import round_news
+from .incremental import PageReuse, fingerprint
+from .model import SiteModel, SiteView
+from .news import provider_names, round_news
 from .pages import site_pages
 from .problems import BuildError
 from .settings import PublishSettings
@@ -26,7 +28,7 @@ PLUGIN = "dps_publish.site"
 
 
 def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
-               charts: ChartRenderer | None = None, publication=None) -> ChartRenderer:
+               charts: ChartRenderer | None = None, publication=None, reuse: PageReuse | None = None) -> ChartRenderer:
     from pelican import Pelican
     from pelican.settings import configure_settings
 
@@ -34,13 +36,18 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     charts = charts or ChartRenderer(None)
     values.update(pelican_overrides(model, settings, content, theme, out))
     values["DPS_CHARTS"] = charts
-    values["JINJA_GLOBALS"]["publication"] = publication
+    values["DPS_PUBLICATION"] = publication
+    values["DPS_REUSE"] = reuse
     values = configure_settings(values)
+    from pelican.log import console
+
     handler = _FailOnError()
     logging.getLogger("pelican").addHandler(handler)
+    quiet, console.quiet = console.quiet, True  # the publisher says what happened, in its own words
     try:
         Pelican(values).run()
     finally:
+        console.quiet = quiet
         logging.getLogger("pelican").removeHandler(handler)
     if handler.messages:
         raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
@@ -112,6 +119,7 @@ class DataPagesGenerator:
         self.context = context
         self.settings = settings
         self.model: SiteModel = settings["DPS_MODEL"]
+        self.theme = Path(theme)
         self.charts: ChartRenderer = settings["DPS_CHARTS"]
 
     def generate_context(self) -> None:
@@ -120,16 +128,29 @@ class DataPagesGenerator:
 
     def generate_output(self, writer) -> None:
         entries = sitemap_entries(self.pages, self.context)
-        extra = {"sitemap_entries": entries, "data_resources": data_resources()}
         out = Path(self.settings["OUTPUT_PATH"])
+        reuse: PageReuse = self.settings.get("DPS_REUSE") or PageReuse(None, {})
+        site_wide = fingerprint(SiteView(self.model).fingerprint_parts(), self.settings["DPS_SETTINGS"],
+                                self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme))
         for page in self.pages:
             for chart in page.context.get("charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
+            context = {**page.context, **self._extra(page, entries)}
+            if reuse.try_reuse(page.save_as, fingerprint(site_wide, page, sorted(context.items())), out):
+                continue
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
-                              page_path=page.path, **extra, **page.context)
+                              page_path=page.path, **context)
         write_sitemap_xml(Path(self.settings["OUTPUT_PATH"]), self.settings["SITEURL"], entries,
                           self.model.published_on)
+
+    def _extra(self, page, entries) -> dict:
+        """What a few pages show besides their own context: the sitemap, and the data pages' downloads."""
+        if page.template == "sitemap":
+            return {"sitemap_entries": entries}
+        if page.template.startswith("data"):
+            return {"publication": self.settings.get("DPS_PUBLICATION"), "data_resources": data_resources()}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,13 @@ def data_resources() -> list[dict]:
              "description": load_schema(n).descriptor.get("description", "")} for n in PUBLISHED]
 
 
+def templates_digest(theme: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((theme / "templates").glob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def get_generators(pelican_object):
     return DataPagesGenerator
 
@@ -183,7 +211,7 @@ def add_round_articles(generator) -> None:
         return
     template = generator.env.get_template("round_news.html")
     for news in round_news(model):
-        content = template.render(news=news, model=model, **generator.context)
+        content = template.render(news=news, names=provider_names(model, news), **generator.context)
         metadata = {
             "title": news.title,
             "date": dt.datetime.combine(news.date, dt.time(9, 0)),

@@ -52,11 +52,16 @@ class TextBlock:
     explains: bool  # the element, or one around it, explains a term
 
 
-def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, SourceTable]) -> list[Problem]:
+def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, SourceTable],
+                skip: set[str] = frozenset()) -> list[Problem]:
+    """Problems on the written pages; ``skip`` names pages (as saved) an earlier build checked unchanged."""
     terms = [(t, _term_pattern(t.term)) for t in naming]
     problems: list[Problem] = []
     for path in sorted(out.rglob("*.html")):
-        page = path.relative_to(out).as_posix().removesuffix("index.html")
+        saved = path.relative_to(out).as_posix()
+        if saved in skip:
+            continue
+        page = saved.removesuffix("index.html")
         if page.startswith(("data/", "pagefind/", "theme/")) and not page == "data/":
             continue
         easy_read = page.startswith("easy-read/")

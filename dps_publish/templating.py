@@ -12,11 +12,8 @@ import re
 from decimal import Decimal
 
 from .assets import ICONS, OPENMOJI_CREDIT
-from .model import SiteModel
+from .model import SiteModel, SiteView
 from .money import GROUP_WORDS, easy_money_lines
-from .performance import easy_read_value, quarter_words
-from .rating import RATING_RULE
-from .news import round_news
 from .pages import (
     AGE_GROUP_WORDS,
     SUPPORT_TYPE_WORDS,
@@ -27,6 +24,8 @@ from .pages import (
     provider_path,
     slug,
 )
+from .performance import easy_read_value, quarter_words
+from .rating import RATING_RULE
 from .settings import PublishSettings
 
 
@@ -35,7 +34,7 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
     glossary = {g.term.lower(): g for g in model.glossary}
     return {
         "url": lambda path="": f"{base}/{path}",
-        "model": model,
+        "model": SiteView(model),
         "dps": settings,
         "programme_path": programme_path,
         "lot_path": lot_path,
@@ -48,7 +47,6 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
         "age_group_words": AGE_GROUP_WORDS,
         "glossary_terms": lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
         "easy_read_glossary": model.glossary,
-        "round_news": round_news(model),
         "group_words": GROUP_WORDS,
         "easy_money_lines": easy_money_lines,
         "easy_read_value": easy_read_value,

@@ -1,0 +1,126 @@
+"""What a build is about to change, said plainly, for the person publishing it.
+
+The new data is compared with the latest frozen round or, where none is
+frozen, with the site now in ``output/``: providers joined, left or
+suspended, listings moved, lots closed, money figures changed, pages added and
+removed, and warnings (figures that do not add up, numbers withheld).
+``dps-publish diff`` shows it without building; ``build`` shows it too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .changes import Change, compare, read_tables
+from .datapackage import table_resources
+from .freeze import frozen_rounds
+from .model import SiteModel
+from .news import round_news
+from .pages import site_pages
+
+KIND_HEADINGS = {
+    "provider-joined": "Providers joining",
+    "provider-left": "Providers leaving",
+    "provider-suspended": "Providers not taking new people",
+    "provider-back": "Providers taking new people again",
+    "listing-moved": "Listings moved to other districts",
+    "lot-closed": "Lots closed",
+    "lot-reopened": "Lots reopened",
+    "round-added": "New rounds",
+    "figure-revised": "Money figures changed",
+    "figure-added": "Money figures added",
+    "figure-removed": "Money figures removed",
+    "provider-details-changed": "Provider details changed",
+}
+
+
+@dataclass
+class ChangeSummary:
+    compared_with: str
+    changes: list[Change] = field(default_factory=list)
+    pages_added: list[str] = field(default_factory=list)
+    pages_removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "compared_with": self.compared_with,
+            "changes": [c.to_dict() for c in self.changes],
+            "pages_added": self.pages_added,
+            "pages_removed": self.pages_removed,
+            "warnings": self.warnings,
+        }
+
+    def lines(self) -> list[str]:
+        out = [f"Compared with {self.compared_with}:"]
+        if not (self.changes or self.pages_added or self.pages_removed):
+            out.append("  No changes to the published tables or pages.")
+        for kind, heading in KIND_HEADINGS.items():
+            items = [c.text for c in self.changes if c.kind == kind]
+            if items:
+                out.append(f"  {heading} ({len(items)}):")
+                out += [f"    - {text}" for text in items]
+        for label, pages in (("Pages added", self.pages_added), ("Pages removed", self.pages_removed)):
+            if pages:
+                out.append(f"  {label} ({len(pages)}):")
+                out += [f"    - /{p}" for p in pages[:20]]
+                if len(pages) > 20:
+                    out.append(f"    … and {len(pages) - 20} more")
+        out += [f"  Warning: {w}" for w in self.warnings]
+        return out
+
+
+def new_tables(model: SiteModel) -> dict[str, list[dict]]:
+    return {r.name: list(csv.DictReader(io.StringIO(r.csv.decode("utf-8"), newline="")))
+            for r in table_resources(model, exclude=("payments",))}
+
+
+def change_summary(model: SiteModel, project) -> ChangeSummary:
+    rounds = frozen_rounds(project.frozen)
+    output_data = Path(project.output) / "data"
+    if rounds:
+        latest = rounds[-1]
+        summary = ChangeSummary(f"round {latest.round_id} as published (version {latest.version})",
+                                compare(read_tables(latest.folder), new_tables(model)))
+    elif (output_data / "datapackage.json").is_file():
+        summary = ChangeSummary(f"the site now in {project.output}", compare(read_tables(output_data), new_tables(model)))
+    else:
+        summary = ChangeSummary("nothing: this is the first build")
+    if Path(project.output).is_dir():
+        before = built_pages(Path(project.output))
+        after = planned_pages(model, Path(project.content))
+        summary.pages_added = sorted(after - before)
+        summary.pages_removed = sorted(before - after)
+    summary.warnings = [r.sentence() for r in model.reconciliations]
+    withheld = sum(1 for k in model.kpis if k.withheld)
+    if withheld:
+        summary.warnings.append(f"{withheld} KPI values are withheld to protect small numbers of people.")
+    return summary
+
+
+def built_pages(output: Path) -> set[str]:
+    return {p.relative_to(output).as_posix().removesuffix("index.html") for p in output.rglob("index.html")
+            if not p.relative_to(output).as_posix().startswith(("pagefind/", "theme/"))}
+
+
+def planned_pages(model: SiteModel, content: Path) -> set[str]:
+    pages = {p.path for p in site_pages(model)}
+    pages.add("whats-new/")
+    pages |= {f"whats-new/{n.round.round_id}/" for n in round_news(model)}
+    pages |= content_pages(content)
+    return pages
+
+
+def content_pages(content: Path) -> set[str]:
+    """Addresses of the hand-written pages, from their Slug or URL line."""
+    found = set()
+    for path in sorted((content / "pages").glob("*.md")) if (content / "pages").is_dir() else ():
+        head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        meta = dict(re.findall(r"^(\w+):\s*(.+)$", head, re.MULTILINE))
+        url = meta.get("URL") or (f"{meta['Slug']}/" if "Slug" in meta else f"{path.stem}/")
+        found.add(url)
+    return found

@@ -1,0 +1,138 @@
+"""Incremental builds: redo only what changed, and prove it changes nothing.
+
+Two levels, both keyed on content, never on timestamps:
+
+- **The whole build.** A fingerprint of every input (the data folder, content,
+  theme, settings, frozen rounds, the publisher's own code and the
+  ``SOURCE_DATE_EPOCH``) is kept with the build. When it is unchanged and
+  ``output/`` is as that build left it, there is nothing to do.
+- **Each page.** A page's fingerprint covers its own template context and the
+  site-wide parts of the model every page may show (programmes, lots, rounds,
+  districts, the naming register...). Templates can only reach those
+  site-wide parts (see ``SiteView``), so a page whose fingerprint is unchanged
+  would render to the same bytes: it is linked from the previous ``output/``
+  instead of rendered, and not checked again.
+
+The state lives in the chart cache's folder, never in ``output/``. A build
+that fails saves no state, so the next one starts from what was published.
+A test builds incrementally after each kind of change and compares the result
+with a clean build, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATE_VERSION = 1
+
+
+def _hash_files(digest, folder: Path, label: str) -> None:
+    if folder is None or not Path(folder).exists():
+        digest.update(f"{label}:missing\n".encode())
+        return
+    folder = Path(folder)
+    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file()
+                                                     and "__pycache__" not in p.parts)
+    for path in files:
+        digest.update(f"{label}:{path.relative_to(folder.parent).as_posix()}\n".encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+
+
+def inputs_fingerprint(project) -> str:
+    """Everything a build reads; the same fingerprint means the same ``output/``."""
+    digest = hashlib.sha256()
+    _hash_files(digest, project.data, "data")
+    _hash_files(digest, project.content, "content")
+    _hash_files(digest, project.theme, "theme")
+    _hash_files(digest, project.frozen, "frozen")
+    _hash_files(digest, Path(__file__).resolve().parent, "code")
+    _hash_files(digest, project.theme.parent / "node_modules" / "govuk-frontend" / "package.json", "govuk")
+    digest.update(repr(project.settings).encode())
+    digest.update(repr(sorted((k, repr(v)) for k, v in project.settings.pelican.items()
+                              if k.isupper() and not k.startswith("DPS_"))).encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.hexdigest()
+
+
+def output_digest(output: Path) -> str:
+    """A cheap check that ``output/`` is as the last build left it: names and sizes of its files."""
+    digest = hashlib.sha256()
+    if output.is_dir():
+        for path in sorted(output.rglob("*")):
+            if path.is_file():
+                digest.update(f"{path.relative_to(output).as_posix()}:{path.stat().st_size}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildState:
+    """What the last successful build into one ``output/`` was made from."""
+
+    path: Path | None
+    inputs: str = ""
+    output: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # save_as -> page fingerprint
+    packages: list[str] = field(default_factory=list)  # datapackage.json hashes frictionless accepted
+
+    @classmethod
+    def load(cls, cache: Path | None, output: Path) -> BuildState:
+        if cache is None:
+            return cls(None)
+        key = hashlib.sha256(str(Path(output).absolute()).encode()).hexdigest()[:16]
+        path = Path(cache).parent / f"build-state-{key}.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path)
+        if raw.get("version") != STATE_VERSION:
+            return cls(path)
+        return cls(path, raw["inputs"], raw["output"], raw["pages"], raw.get("packages", []))
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".part")
+        partial.write_text(json.dumps({"version": STATE_VERSION, "inputs": self.inputs, "output": self.output,
+                                       "pages": self.pages, "packages": self.packages[-50:]}), encoding="utf-8")
+        partial.replace(self.path)
+
+
+@dataclass
+class PageReuse:
+    """Decides, page by page, whether the previous build's file can stand for this one."""
+
+    previous_output: Path | None
+    previous: dict[str, str]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+    def try_reuse(self, save_as: str, fingerprint: str, out: Path) -> bool:
+        self.fingerprints[save_as] = fingerprint
+        old = self.previous_output / save_as if self.previous_output else None
+        if old is None or self.previous.get(save_as) != fingerprint or not old.is_file():
+            self.rendered.append(save_as)
+            return False
+        target = out / save_as
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(old, target)  # files are never written in place, so sharing them is safe
+        except OSError:
+            target.write_bytes(old.read_bytes())
+        self.reused.append(save_as)
+        return True
+
+
+def fingerprint(*parts) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
