@@ -61,12 +61,13 @@ def inputs_fingerprint(project) -> str:
 
 
 def output_digest(output: Path) -> str:
-    """A cheap check that ``output/`` is as the last build left it: names and sizes of its files."""
+    """A cheap check that ``output/`` is as the last build left it: names, sizes and times of its files."""
     digest = hashlib.sha256()
     if output.is_dir():
         for path in sorted(output.rglob("*")):
             if path.is_file():
-                digest.update(f"{path.relative_to(output).as_posix()}:{path.stat().st_size}\n".encode())
+                stat = path.stat()
+                digest.update(f"{path.relative_to(output).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

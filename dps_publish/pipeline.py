@@ -84,7 +84,8 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     state = BuildState.load(project.cache, project.output)
     output = Path(project.output)
     inputs = inputs_fingerprint(project)
-    if state.inputs == inputs and output.is_dir() and output_digest(output) == state.output:
+    as_left = output.is_dir() and output_digest(output) == state.output
+    if state.inputs == inputs and as_left:
         result.up_to_date = True
         return result
     with clock("validate"):
@@ -95,7 +96,8 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         result.model = build_model(result.validation.tables, example_data=project.settings.example_data,
                                    threshold=project.settings.small_number_threshold)
         result.changes = change_summary(result.model, project)
-    reuse = PageReuse(output if output.is_dir() else None, state.pages)
+    # Pages are reused only from an output/ exactly as the last build left it.
+    reuse = PageReuse(output if as_left else None, state.pages)
     validated: list[str] = []
 
     def write(folder: Path) -> None:

@@ -8,6 +8,7 @@ two Pelican settings, ``DPS_MODEL`` and ``DPS_SETTINGS``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import logging
@@ -32,7 +33,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     from pelican import Pelican
     from pelican.settings import configure_settings
 
-    values = dict(settings.pelican)
+    values = copy.deepcopy(settings.pelican)  # Pelican changes its settings as it runs
     charts = charts or ChartRenderer(None)
     values.update(pelican_overrides(model, settings, content, theme, out))
     values["DPS_CHARTS"] = charts

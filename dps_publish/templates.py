@@ -235,12 +235,12 @@ def _write_about(sheet: Worksheet, schema: TableSchema) -> None:
          "exactly as it is; the column names are the contract. A column you do not need may be left empty.", None),
         ("Each heading has a note (hover over it) with what the column holds and its rules.", None),
         ("Required columns: " + (", ".join(required) if required else "none") + ".", None),
-        (f"This table must be in every data folder." if schema.required_table
+        ("This table must be in every data folder." if schema.required_table
          else "This table is optional: leave the file out if you have nothing for it.", None),
         ("Type values, not formulas: a cell holding a formula is refused. Copy it and use Paste Special > Values.",
          None),
-        ("Dates day first, like 01/10/2022. Money in pounds, like 1,234.50. Columns marked yes/no take yes or no. "
-         "List columns take several values separated by ; (a semicolon).", None),
+        ("Dates day first, like 01/10/2022. Money in pounds, like 1,234.50. Yes/no columns (they have a "
+         "drop-down) take yes or no. List columns take several values separated by ; (a semicolon).", None),
         (f"Save it as an Excel Workbook (.xlsx) named {schema.name}.xlsx with this table as the first sheet, or "
          f'as "CSV UTF-8 (Comma delimited)" named {schema.name}.csv with this header row.', None),
     ]

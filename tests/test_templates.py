@@ -41,7 +41,7 @@ HAND_FILLED = {
     },
     "providers": {
         "provider_id": "example-makers", "name": "Example Makers CIC", "organisation_type": "charity",
-        "registration_number": 1152787,  # typed as a number, as Excel keeps it unless the cell is text
+        "registration_number": 1152787,  # pasted in as a number: it must read as 1152787, not 1152787.0
         "website": "https://www.example.org/example-makers", "phone": "+44 1622 000999",
         "email": "info@example-makers.example.org", "description": "We make things.",
         "easy_read_description": "We make things.", "main_contact_name": "Alex Example",
@@ -115,7 +115,11 @@ def test_hand_filled_template_validates_without_conversion(name, templates, tmp_
     workbook = load_workbook(filled)
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
-    sheet.append([HAND_FILLED[name].get(column) for column in header])  # row 2
+    for position, column in enumerate(header, start=1):
+        cell = sheet.cell(row=2, column=position)
+        # Excel gives a cell typed into a formatted column that column's format (dd/mm/yyyy, £, text).
+        cell.number_format = sheet.column_dimensions[get_column_letter(position)].number_format
+        cell.value = HAND_FILLED[name].get(column)
     # Other tables point at this one's example rows, so they follow, typed as Excel holds them.
     for row in example_rows:
         sheet.append([_as_typed(schema.field(column), row.get(column, "")) for column in header])
