@@ -45,6 +45,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
     commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
+    templates = commands.add_parser("templates", parents=[common],
+                                    help="write a spreadsheet template for every table, made from the schemas")
+    templates.add_argument("folder", type=Path, nargs="?", default=Path("templates"),
+                           help="where to write the .xlsx files (default: templates)")
     commands.add_parser("diff", parents=[common],
                         help="say what the data in the data folder would change, without building anything")
     freeze = commands.add_parser("freeze", parents=[common],
@@ -69,6 +73,13 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "freeze":
             return _freeze(project, args)
+        if args.command == "templates":
+            from .templates import write_templates
+
+            paths = write_templates(args.folder)
+            _say(f"Wrote {len(paths)} spreadsheet templates to {args.folder}: fill one in, save it in the data "
+                 "folder under the same name, and run dps-publish validate.", args)
+            return EXIT_OK
         if args.command == "diff":
             summary = change_summary(checked_model(project), project)
             if args.json:
