@@ -449,11 +449,12 @@ def make_listings(rng: np.random.Generator, rand: random.Random, providers: pd.D
     n_listings = min(n_listings, n_prov * len(lot_keys))
     # Every provider gets one DPS listing, then the rest are drawn from the (provider, lot) pairs left,
     # weighted so that most listings are on the DPS lots (weighted sampling without replacement).
-    first_weights = np.array([{"1a": 0.5, "1b": 0.15, "2": 0.35}[lot] for _, lot in dps_lots])
+    first_weights = np.array([{"1a": 0.5, "1b": 0.12, "2": 0.38}[lot] for _, lot in dps_lots])
     first = rng.choice(len(dps_lots), size=n_prov, p=first_weights / first_weights.sum())
     lot_index = {k: i for i, k in enumerate(lot_keys)}
     first_pair = np.arange(n_prov) * len(lot_keys) + np.array([lot_index[dps_lots[i]] for i in first])
-    weights = np.tile(np.array([8.0 if k[0] == DPS else (0.35 if k[0] == CBWS else 0.5) for k in lot_keys]), n_prov)
+    lot_weight = {(DPS, "1a"): 10.0, (DPS, "2"): 8.0, (DPS, "1b"): 1.2}
+    weights = np.tile(np.array([lot_weight.get(k, 0.35 if k[0] == CBWS else 0.5) for k in lot_keys]), n_prov)
     weights[first_pair] = 0
     rest = max(0, n_listings - n_prov)
     keys = np.log(rng.random(weights.size)) / np.where(weights > 0, weights, 1e-12)
@@ -647,12 +648,18 @@ def make_payments(rng: np.random.Generator, rand: random.Random, n: int, provide
                   listings: pd.DataFrame, scale: float, taken_names: set[str]) -> pd.DataFrame:
     """Vectorised: every column is a categorical (or numbers) built from integer codes."""
     public = listings[listings["status"] != "applied"]
-    main_programme = public.drop_duplicates("provider_id").set_index("provider_id")["programme_id"]
-    any_programme = listings.drop_duplicates("provider_id").set_index("provider_id")["programme_id"]
     prov_ids = providers["provider_id"].to_numpy()
+    n_prov = len(prov_ids)
+    position = pd.Series(np.arange(n_prov), index=prov_ids)
     is_public = np.isin(prov_ids, public["provider_id"].unique())
-    prov_prog = pd.Series(prov_ids).map(main_programme).fillna(pd.Series(prov_ids).map(any_programme)).fillna(DPS)
-    prog_code = prov_prog.map({p: i for i, p in enumerate(PROGRAMMES)}).to_numpy(dtype=np.int8)
+    # Each payment to a provider is for one of its listings (public ones where it has any): the listings'
+    # programmes in provider order, with an offset and a count per provider, so a row picks one by arithmetic.
+    pool = pd.concat([public, listings[~listings["provider_id"].isin(public["provider_id"])]])
+    pool_pos = position[pool["provider_id"].to_numpy()].to_numpy()
+    order = np.argsort(pool_pos, kind="stable")
+    pool_prog = pool["programme_id"].map({p: i for i, p in enumerate(PROGRAMMES)}).to_numpy(dtype=np.int8)[order]
+    per_provider = np.bincount(pool_pos, minlength=n_prov)
+    offsets = np.concatenate([[0], np.cumsum(per_provider)[:-1]])
 
     # other organisations (not on any lot) and individuals
     n_other = scaled(BASE_OTHER_ORGS, scale, 6)
@@ -675,7 +682,6 @@ def make_payments(rng: np.random.Generator, rand: random.Random, n: int, provide
     individuals_list = sorted(individuals - taken_names)
     n_ind = len(individuals_list)
 
-    n_prov = len(prov_ids)
     kind = rng.choice(np.array([0, 1, 2], dtype=np.int8), size=n, p=[0.85, 0.03, 0.12])
     prov_weights = rng.lognormal(0, 1.0, n_prov) * np.where(is_public, 1.0, 0.05)
     prov_pick = rng.choice(n_prov, size=n, p=prov_weights / prov_weights.sum())
@@ -689,7 +695,9 @@ def make_payments(rng: np.random.Generator, rand: random.Random, n: int, provide
     provider_code = np.where(org & is_public[prov_pick], prov_pick, -1)
 
     # programme: the provider's programme for some payments, otherwise blank
-    row_prog = np.where(org, prog_code[prov_pick], 0).astype(np.int8)
+    pick = offsets[prov_pick] + np.floor(rng.random(n) * np.maximum(per_provider[prov_pick], 1)).astype(np.int64)
+    row_prog = np.where(org & (per_provider[prov_pick] > 0), pool_prog[np.minimum(pick, len(pool_prog) - 1)], 0)
+    row_prog = row_prog.astype(np.int8)
     with_prog = rng.random(n) < np.where(org, 0.45, np.where(other, 0.3, 0.25))
     programme_code = np.where(with_prog, row_prog, -1)
 
@@ -717,7 +725,7 @@ def make_payments(rng: np.random.Generator, rand: random.Random, n: int, provide
     median = np.select([ind, expense == et["Residential care"], expense == et["Homecare"], other],
                        [1500.0, 40000.0, 25000.0, 2500.0], 8000.0)
     pence = 50_001 + np.floor(rng.lognormal(0, 1.1, n) * (median - 500) * 100).astype(np.int64)
-    pence = np.minimum(pence, 250_000_000)
+    pence = np.minimum(pence, 75_000_000)
     refund = rng.random(n) < 0.002
     pence[refund] = -(50_001 + (pence[refund] - 50_001) // 10)
     amount = pence / 100

@@ -20,8 +20,8 @@ def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py", 
                    frozen=frozen if frozen is not None else ROOT / "published")
 
 
-def build_site(data: Path, output: Path, on_stage=None):
-    return build(project(data, output), on_stage=on_stage)
+def build_site(data: Path, output: Path, on_stage=None, frozen: Path | None = None):
+    return build(project(data, output, frozen=frozen), on_stage=on_stage)
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
