@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import random
 import re
 import sys
@@ -349,7 +348,8 @@ def make_providers(rng: np.random.Generator, rand: random.Random, n: int, taken_
             registration_number=registration,
             website=f"https://www.example.org/{s}" if rand.random() < 0.93 else "",
             phone=phone if rand.random() < 0.97 else "",
-            email=f"{rand.choice(['info', 'hello', 'contact', 'enquiries'])}@{s}.example.org" if rand.random() < 0.95 else "",
+            email=(f"{rand.choice(['info', 'hello', 'contact', 'enquiries'])}@{s}.example.org"
+                   if rand.random() < 0.95 else ""),
             description=provider_description(rand, org_type, t, home),
             easy_read_description=easy_read_description(rand, t, home) if rand.random() < 0.96 else "",
             main_contact_name=f"{rand.choice(FIRST_NAMES)} {rand.choice(SURNAMES)}",
@@ -402,7 +402,8 @@ def registration_number(rand: random.Random, org_type: str, used: set[str]) -> s
         if org_type in ("company", "community-interest-company"):
             number = f"{rand.randrange(0, 20_000_000):08d}"
         elif org_type == "charity":
-            number = str(rand.randrange(1_100_000, 1_999_999)) if rand.random() < 0.9 else str(rand.randrange(200_000, 299_999))
+            low, high = (1_100_000, 1_999_999) if rand.random() < 0.9 else (200_000, 299_999)
+            number = str(rand.randrange(low, high))
         elif org_type == "other" and rand.random() < 0.4:
             number = f"IP{rand.randrange(10_000, 99_999)}"
         elif org_type == "micro-enterprise" and rand.random() < 0.2:
@@ -444,7 +445,6 @@ def make_listings(rng: np.random.Generator, rand: random.Random, providers: pd.D
                   lots: pd.DataFrame, rounds: pd.DataFrame) -> pd.DataFrame:
     lot_keys = list(zip(lots["programme_id"], lots["lot_id"]))
     dps_lots = [k for k in lot_keys if k[0] == DPS]
-    other_lots = [k for k in lot_keys if k[0] != DPS]
     n_prov = len(providers)
     n_listings = min(n_listings, n_prov * len(lot_keys))
     # Every provider gets one DPS listing, then the rest are drawn from the (provider, lot) pairs left,
@@ -494,7 +494,8 @@ def make_listings(rng: np.random.Generator, rand: random.Random, providers: pd.D
             if (latest - start_day).days < 120:
                 status = "awarded"
             else:
-                left_date = (start_day + dt.timedelta(days=rand.randrange(90, min(900, (latest - start_day).days)))).isoformat()
+                days = rand.randrange(90, min(900, (latest - start_day).days))
+                left_date = (start_day + dt.timedelta(days=days)).isoformat()
         rows.append(dict(
             programme_id=pid, lot_id=lot, provider_id=ids[p], round_id=round_id, status=status, left_date=left_date,
             districts=listing_districts(rand, homes[p]),

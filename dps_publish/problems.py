@@ -14,6 +14,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+# Every code a problem may carry, with what it means. Tests hold the code to this list.
+CODES = {
+    # reading a file
+    "missing-folder": "the data folder does not exist",
+    "missing-table": "a required table has no file",
+    "unknown-table": "a file in the data folder is not a table of the contract",
+    "duplicate-table": "a table is there twice (as .csv and .xlsx)",
+    "bad-encoding": "the file is not UTF-8 or Windows-1252 text",
+    "unreadable-file": "the file cannot be opened as a workbook",
+    "malformed-csv": "the CSV cannot be read (cut short, a quote left open)",
+    "empty-file": "the file is empty",
+    "no-rows": "a required table has a header but no rows",
+    "xlsx-formula": "a workbook cell holds a formula, not a value",
+    "cell-too-long": "a cell is longer than a spreadsheet cell can be",
+    "extra-cell": "a row has a value beyond the last column",
+    "missing-cell": "a row has fewer cells than the header",
+    # the header
+    "missing-label": "a required or key column is missing",
+    "extra-label": "a column the contract does not know",
+    "duplicate-label": "two columns have the same name",
+    "blank-label": "a column with values has no heading",
+    # cells (frictionless' names where the meaning is the same)
+    "type-error": "a value is not of the column's type",
+    "constraint-error": "a value breaks a rule of its column (required, allowed values, pattern, range)",
+    "unique-error": "a value that must be unique is repeated",
+    "primary-key": "two rows have the same key",
+    "formula-cell": "a text cell a spreadsheet would run as a formula",
+    # across rows and tables
+    "foreign-key": "a reference to a row that does not exist",
+    "date-order": "an end date before its start date",
+    "missing-rounds": "a dynamic purchasing system without rounds",
+    "left-date-missing": "a provider left but the date is missing",
+    "left-date-unexpected": "a left date for a provider that has not left",
+    "lot-closed": "a provider joining a lot that closed after the first round",
+    "not-a-district": "a district that does not exist",
+    "kpi-out-of-range": "a percentage outside 0 to 100",
+    "kpi-fraction": "a numerator larger than its denominator, or a denominator of 0",
+    "kpi-value-mismatch": "a KPI value that disagrees with its numerator and denominator",
+    "kpi-count-denominator": "a count KPI with a denominator",
+    "glossary-missing-term": "a word the site cannot avoid is missing from the glossary",
+    # the built pages
+    "naming-register": "a word from the naming register where it must not be",
+    "easy-read-sentence-too-long": "an easy-read sentence of more than 15 words",
+}
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     file: str

@@ -98,7 +98,7 @@ def test_exception_while_writing_leaves_output_unchanged(data_copy, tmp_path, mo
     before = tree_digest(output)
     set_cell(data_copy / "providers.csv", 0, "name", "Changed Name")
 
-    def broken_site(model, settings, content, theme, out, charts=None, publication=None):
+    def broken_site(model, settings, content, theme, out, *rest):
         (out / "index.html").write_text("half written")
         raise RuntimeError("disk trouble")
 

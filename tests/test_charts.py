@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import lxml.html
 
 from dps_publish.cli import main
-from helpers import ROOT, project
+from helpers import ROOT, project, set_cell
 
 
 def _figures(output: Path):
@@ -127,13 +128,19 @@ def test_reconciliation_mismatch_is_on_the_money_page_and_in_the_build_summary(e
 def test_second_build_with_unchanged_data_renders_no_chart(tmp_path):
     from dps_publish.pipeline import build
 
-    cached = project(ROOT / "data", tmp_path / "output")
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    cached = project(data, tmp_path / "output")
     cached.cache = tmp_path / "cache"
     first = build(cached)
     assert first.charts_rendered >= 7 and first.charts_reused == 0
-    second = build(cached)
-    assert second.charts_rendered == 0
-    assert second.charts_reused == first.charts_rendered
+    again = build(cached)  # nothing changed at all: nothing is done
+    assert again.up_to_date and again.charts_rendered == 0
+    set_cell(data / "providers.csv", 0, "description", "Changed, so the build runs; the charts' data did not change.")
+    third = build(cached)
+    assert not third.up_to_date
+    assert third.charts_rendered == 0
+    assert third.charts_reused == first.charts_rendered
 
 
 def test_charts_use_no_vega_javascript_or_other_host(example_build):
