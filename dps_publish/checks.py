@@ -67,7 +67,7 @@ def _check_column(file: str, values: pd.Series, typed: pd.Series, spec: dict) ->
                lambda v: f"{quote(v)} is not allowed here. Use one of: {one_of(constraints['enum'])}.")
     if spec.get("x-itemEnum"):
         allowed = spec["x-itemEnum"]
-        report(ok & ~values.map(lambda v: all(i in allowed for i in v.split(";"))), "constraint-error",
+        report(ok & ~values.str.fullmatch(constraints["pattern"].strip("^$")), "constraint-error",
                lambda v: _item_message(v, allowed))
     elif "pattern" in constraints and kind == "string":
         report(ok & ~values.str.fullmatch(constraints["pattern"]), "constraint-error",
@@ -97,9 +97,13 @@ def _check_column(file: str, values: pd.Series, typed: pd.Series, spec: dict) ->
 def _formula_like(values: pd.Series, name: str) -> pd.Series:
     first = values.str[:1]
     risky = first.isin(FORMULA_START)
-    signed = first.isin(("+", "-")) & ~values.str.match(NUMBER.pattern)
-    if name == "phone":
-        signed &= ~values.str.match(PHONE.pattern)
+    signed = first.isin(("+", "-"))
+    if signed.any():  # only cells that start with a sign need the slower look
+        candidates = values[signed]
+        safe = candidates.str.fullmatch(NUMBER.pattern.strip("^$"))
+        if name == "phone":
+            safe |= candidates.str.fullmatch(PHONE.pattern.strip("^$"))
+        signed[signed] = ~safe
     return risky | signed
 
 

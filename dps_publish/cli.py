@@ -14,8 +14,8 @@ from pathlib import Path
 from . import __version__
 from .diff import change_summary
 from .pipeline import Project, build, checked_model, freeze_payments_of, freeze_round_of, validate
-from .progress import progress
 from .problems import BuildError, DataProblems, Problem
+from .progress import progress
 from .settings import load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2

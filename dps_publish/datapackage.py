@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .model import PUBLISHED, SiteModel
+from .payments import to_csv as payments_csv
 from .problems import BuildError
 from .schemas import load_schema, published_schema
 from .settings import PublishSettings
@@ -74,7 +75,7 @@ def table_json(rows, names: list[str]) -> bytes:
 class Resource:
     name: str
     csv: bytes
-    json: bytes
+    json: bytes | None  # None for payments: published as CSV only (a JSON copy of millions of rows helps no one)
     descriptor: dict
 
 
@@ -86,9 +87,12 @@ def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Res
             continue
         rows = model.table(name)
         names = [f.name for f in dataclasses.fields(cls)]
-        data = table_csv(rows, names)
+        if name == "payments":  # columns, not objects: a year of payments can be millions of rows
+            data, as_json = payments_csv(rows), None
+        else:
+            data, as_json = table_csv(rows, names), table_json(rows, names)
         source = load_schema(name).descriptor
-        resources.append(Resource(name, data, table_json(rows, names), {
+        resources.append(Resource(name, data, as_json, {
             "name": name,
             "title": source.get("title", name),
             "description": source.get("description", ""),
@@ -145,7 +149,8 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
     resources = table_resources(model, exclude)
     for resource in resources:
         (folder / f"{resource.name}.csv").write_bytes(resource.csv)
-        (folder / f"{resource.name}.json").write_bytes(resource.json)
+        if resource.json is not None:
+            (folder / f"{resource.name}.json").write_bytes(resource.json)
     created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",

@@ -27,7 +27,7 @@ from .datapackage import awarded_rounds, fingerprint, table_resources, write_dat
 from .model import SiteModel
 from .problems import BuildError
 from .settings import PublishSettings
-from .transparency import SPEND_COLUMNS, rows_csv, spend_over_500
+from .transparency import spend_csv, spend_over_500
 
 MANIFEST = "manifest.json"
 
@@ -130,7 +130,7 @@ def freeze_payments(model: SiteModel, settings: PublishSettings, frozen: Path, q
     if target.exists():
         raise BuildError(f"payments for {quarter} are already frozen in {target}; a published quarter never changes.")
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(rows_csv(quarters[quarter], SPEND_COLUMNS))
+    target.write_bytes(spend_csv(quarters[quarter]))
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"files": {}}
     manifest["files"] = _file_list(folder)

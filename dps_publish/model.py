@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 STATUS_WORDS = {
     "awarded": "giving support",
@@ -236,7 +236,7 @@ PUBLISHED = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SiteModel:
     published_on: dt.date
     example_data: bool
@@ -249,7 +249,7 @@ class SiteModel:
     spend: tuple[SpendFigure, ...] = ()
     envelopes: tuple[Envelope, ...] = ()
     milestones: tuple[Milestone, ...] = ()
-    payments: tuple[Payment, ...] = ()
+    payments: Any = None  # a pandas DataFrame of the Payment columns, redacted (see payments.py)
     kpi_definitions: tuple[KpiDefinition, ...] = ()
     kpis: tuple[KpiValue, ...] = ()
     naming: tuple[NamingTerm, ...] = ()

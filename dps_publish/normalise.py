@@ -19,6 +19,8 @@ from .schemas import TableSchema
 
 TRUE_WORDS = {"yes", "y", "true"}
 FALSE_WORDS = {"no", "n", "false"}
+BOOLEAN_WORDS = {**{w: "true" for w in TRUE_WORDS}, **{w: "false" for w in FALSE_WORDS}}
+PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 MONEY = re.compile(r"^(?P<sign1>-?)\s*£?\s*(?P<sign2>-?)\s*(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<dec>\.[0-9]+)?$")
 UK_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 
@@ -35,8 +37,9 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
     for position, label in enumerate(raw.labels):
         name = normalise_label(label)
         if not name:
-            if raw.frame[position].astype(bool).any():
-                first = int(raw.frame.index[raw.frame[position].astype(bool)][0])
+            filled = raw.frame[position] != ""
+            if filled.any():
+                first = int(raw.frame.index[filled][0])
                 problems.append(Problem(raw.file, first, f"column {position + 1}", "blank-label", None,
                                         "this column has values but no heading. Give it one of the contract's "
                                         "column names or delete it."))
@@ -64,23 +67,32 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
             typed[name] = raw.frame[columns[name]]
             data[name] = normalise_column(typed[name], spec)
         else:
-            typed[name] = data[name] = pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype=object)
+            typed[name] = data[name] = pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype="str")
     index = raw.frame.index
     return pd.DataFrame(typed, index=index), pd.DataFrame(data, index=index), problems
 
 
 def normalise_column(values: pd.Series, spec: dict) -> pd.Series:
-    values = values.astype(object)
+    """Only the cells not already in normal form are rewritten, so large clean tables cost little."""
+    values = values.astype("str")
     if spec.get("x-money"):
-        return values.map(normalise_money)
+        return _rewrite(values, ~values.str.fullmatch(PLAIN_NUMBER) & (values != ""), normalise_money)
     kind = spec["type"]
     if kind == "date":
-        return values.map(normalise_date)
+        return _rewrite(values, values.str.contains("/", regex=False), normalise_date)
     if kind == "boolean":
-        lower = values.str.lower()
-        return lower.map(lambda v: "true" if v in TRUE_WORDS else "false" if v in FALSE_WORDS else None).fillna(values)
+        words = values.str.lower().map(BOOLEAN_WORDS)
+        return words.where(words.notna(), values).astype("str")
     if spec.get("x-list"):
-        return values.map(normalise_list)
+        return _rewrite(values, values.str.contains(";", regex=False), normalise_list)
+    return values
+
+
+def _rewrite(values: pd.Series, mask: pd.Series, rewrite) -> pd.Series:
+    if not mask.any():
+        return values
+    values = values.copy()
+    values[mask] = values[mask].map(rewrite)
     return values
 
 

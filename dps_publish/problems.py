@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 # Every code a problem may carry, with what it means. Tests hold the code to this list.
 CODES = {
     # reading a file

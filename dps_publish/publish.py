@@ -14,24 +14,23 @@ import os
 from collections import defaultdict
 from decimal import Decimal
 
-from .model import PUBLISHED, KpiValue, Payment, Reconciliation, SiteModel, SpendFigure
+from .model import PUBLISHED, KpiValue, Reconciliation, SiteModel, SpendFigure
+from .payments import publishable_payments
 from .rating import rate
 from .rules import SourceTable, district_key, district_lookup
 from .schemas import load_schema
 from .suppression import KpiCell, suppress_small_counts
 
-REDACTED = "REDACTED - personal data"
-
 
 def build_model(tables: dict[str, SourceTable], *, example_data: bool = True, threshold: int = 5) -> SiteModel:
-    rows = {name: _rows(tables[name], cls) for name, cls in PUBLISHED.items() if name in tables and name != "kpis"}
+    rows = {name: _rows(tables[name], cls) for name, cls in PUBLISHED.items()
+            if name in tables and name not in ("kpis", "payments")}
     listings = [x for x in rows["listings"] if x.status != "applied"]
     lookup = district_lookup(tables["districts"].frame)
     all_codes = tuple(d.code for d in rows["districts"])
     listings = [dataclasses.replace(x, districts=_district_codes(x.districts, lookup, all_codes)) for x in listings]
     public_ids = {x.provider_id for x in listings}
     providers = [p for p in rows["providers"] if p.provider_id in public_ids]
-    payments = [_public_payment(p, public_ids) for p in rows.get("payments", [])]
     model = SiteModel(
         published_on=publication_date(tables),
         example_data=example_data,
@@ -44,7 +43,7 @@ def build_model(tables: dict[str, SourceTable], *, example_data: bool = True, th
         spend=tuple(rows.get("spend", [])),
         envelopes=tuple(sorted(rows.get("envelopes", []), key=lambda e: (e.programme_id, e.lot_id, e.contract_year))),
         milestones=tuple(sorted(rows.get("milestones", []), key=lambda m: (m.programme_id, m.date, m.event))),
-        payments=tuple(sorted(payments, key=lambda p: (p.payment_date, p.transaction_id))),
+        payments=publishable_payments(tables["payments"].frame if "payments" in tables else None, public_ids),
         kpi_definitions=tuple(rows.get("kpi_definitions", [])),
         kpis=tuple(publish_kpis(tables.get("kpis"), rows.get("kpi_definitions", []), public_ids, threshold)),
         naming=tuple(rows["naming"]),
@@ -124,14 +123,6 @@ def _district_codes(items: tuple[str, ...], lookup: dict[str, str], all_codes: t
         return all_codes
     codes = {lookup[district_key(i)] for i in items}
     return tuple(c for c in all_codes if c in codes)
-
-
-def _public_payment(payment: Payment, public_ids: set[str]) -> Payment:
-    return dataclasses.replace(
-        payment,
-        supplier_name=REDACTED if payment.supplier_type == "individual" else payment.supplier_name,
-        provider_id=payment.provider_id if payment.provider_id in public_ids and payment.supplier_type != "individual" else "",
-    )
 
 
 def _rows(table: SourceTable, cls) -> list:

@@ -11,6 +11,7 @@ the row number as the spreadsheet shows it (the header is row 1).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -73,16 +74,51 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 def read_table(name: str, path: Path) -> RawTable:
     if path.suffix.lower() == ".xlsx":
         labels, rows, problems = _read_xlsx(path)
-    else:
-        labels, rows, problems = _read_csv(path)
+        return _to_raw_table(name, path.name, labels, rows, problems)
+    data, problem = _as_utf8(path.name, path.read_bytes())
+    if problem:
+        return _to_raw_table(name, path.name, [], [], [problem])
+    fast = _read_regular_csv(name, path.name, data)
+    if fast is not None:
+        return fast
+    labels, rows, problems = _read_csv_rows(path.name, data.decode("utf-8"))
     return _to_raw_table(name, path.name, labels, rows, problems)
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
-    data = path.read_bytes()
-    text, problem = _decode(path.name, data)
-    if problem:
-        return [], [], [problem]
+def _read_regular_csv(name: str, file: str, data: bytes) -> RawTable | None:
+    """A well-formed CSV, read by pandas' C parser into Arrow-backed strings: fast, and small in memory.
+
+    Anything irregular (a row too short or too long, a quote left open, a cell
+    over a spreadsheet's limit) returns None, and the exact row-by-row reader
+    below finds and words the problem.
+    """
+    try:
+        frame = pd.read_csv(io.BytesIO(data), header=None, dtype="str", keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, engine="c", encoding="utf-8")
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if frame.empty:
+        return None
+    labels = [str(v).strip() for v in frame.iloc[0]]
+    width = len(labels)
+    while width and not labels[width - 1]:
+        width -= 1
+    body = frame.iloc[1:]
+    if body.isna().any().any():
+        return None  # short rows: parsed as missing cells
+    body = body.apply(lambda column: column.str.strip())
+    if width < frame.shape[1] and (body.iloc[:, width:] != "").any().any():
+        return None  # values beyond the last heading
+    body = body.iloc[:, :width]
+    if len(body) and (body.apply(lambda column: column.str.len()).max().max() > EXCEL_CELL_LIMIT):
+        return None
+    body = body[(body != "").any(axis=1)]
+    body.index = pd.Index(body.index.to_numpy() + 1, name="row")  # spreadsheet rows: the header is row 1
+    body.columns = range(width)
+    return RawTable(name, file, labels[:width], body, [])
+
+
+def _read_csv_rows(file: str, text: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
     rows: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     labels: list[str] = []
@@ -94,32 +130,51 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[
                 rows.append((index + 1, record))
     except csv.Error as exc:
         return labels, rows, [
-            Problem(path.name, len(rows) + 2, None, "malformed-csv", None,
+            Problem(file, len(rows) + 2, None, "malformed-csv", None,
                     f"this row cannot be read ({exc}). The file may have been cut short or a quote "
                     "mark left open. Open it in Excel, check the last rows and save it again.")
         ]
     return labels, rows, []
 
 
-def _decode(file: str, data: bytes) -> tuple[str, Problem | None]:
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None]:
+    """The file's bytes as UTF-8 without a byte-order mark, or the problem that stops it being read.
+
+    UTF-8 is checked without building a string of the whole file (a year of
+    payments is hundreds of megabytes); Windows-1252 is converted.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
         kind = "UTF-16 (\"Unicode text\")" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "not plain text"
-        return "", Problem(file, None, None, "bad-encoding", None,
-                           f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}")
+        return b"", Problem(file, None, None, "bad-encoding", None,
+                            f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}")
     if data.startswith(b"PK\x03\x04"):
-        return "", Problem(file, None, None, "bad-encoding", None,
-                           "this file is an Excel workbook with a .csv name. Rename it to .xlsx, "
-                           f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}")
-    for encoding in ("utf-8-sig", "cp1252"):
+        return b"", Problem(file, None, None, "bad-encoding", None,
+                            "this file is an Excel workbook with a .csv name. Rename it to .xlsx, "
+                            f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not CONTROL.search(data):
+        if _is_utf8(data):
+            return data, None
         try:
-            text = data.decode(encoding)
+            return data.decode("cp1252").encode("utf-8"), None
         except UnicodeDecodeError:
-            continue
-        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-            break
-        return text, None
-    return "", Problem(file, None, None, "bad-encoding", None,
-                       f"this file is not in UTF-8 or Windows-1252 text, so it cannot be read. {SAVE_AS_UTF8}")
+            pass
+    return b"", Problem(file, None, None, "bad-encoding", None,
+                        f"this file is not in UTF-8 or Windows-1252 text, so it cannot be read. {SAVE_AS_UTF8}")
+
+
+def _is_utf8(data: bytes, block: int = 1 << 22) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), block):
+            decoder.decode(data[start:start + block])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
@@ -204,8 +259,8 @@ def _to_raw_table(name: str, file: str, labels: list[str], rows, problems: list[
                                         f"cell holds at most {EXCEL_CELL_LIMIT:,}. Shorten it."))
         index.append(row_number)
         records.append(cells[:width])
-    frame = pd.DataFrame(records, columns=range(width), index=pd.Index(index, name="row"), dtype=object)
+    frame = pd.DataFrame(records, columns=range(width), index=pd.Index(index, name="row"), dtype="str")
     if not records:
-        frame = pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
+        frame = pd.DataFrame({i: pd.Series([], dtype="str") for i in range(width)})
         frame.index.name = "row"
     return RawTable(name, file, labels[:width], frame, problems)

@@ -50,6 +50,13 @@ def district_lookup(districts: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
+def _joined(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
+    joined = frame[fields[0]].astype("str")
+    for name in fields[1:]:
+        joined = joined + "\x1f" + frame[name].astype("str")
+    return joined
+
+
 def check_foreign_keys(tables: dict[str, SourceTable]) -> list[Problem]:
     problems: list[Problem] = []
     for table in tables.values():
@@ -60,14 +67,17 @@ def check_foreign_keys(tables: dict[str, SourceTable]) -> list[Problem]:
             filled = (frame[fields] != "").all(axis=1)
             if not filled.any():
                 continue
-            known = set() if target is None else set(map(tuple, target.frame[ref_fields].itertuples(index=False)))
-            rows = frame.loc[filled, fields]
-            missing = [row for row, values in zip(rows.index, rows.itertuples(index=False)) if tuple(values) not in known]
+            known = _joined(target.frame, ref_fields) if target is not None else pd.Series([], dtype="str")
+            missing = filled & ~_joined(frame, fields).isin(set(known))
+            if not missing.any():
+                continue
+            pairs = set(zip(*(target.frame[f] for f in ref_fields))) if target is not None else set()
             ref_name = fk["reference"]["resource"]
-            for row in missing:
+            for row in frame.index[missing]:
                 column = fields[-1]
                 shown = " / ".join(frame.loc[row, fields])
-                choices = sorted({v[-1] for v in known if tuple(v[:-1]) == tuple(frame.loc[row, fields[:-1]])}) if len(fields) > 1 else sorted(v[0] for v in known)
+                prefix = tuple(frame.loc[row, fields[:-1]])
+                choices = sorted({v[-1] for v in pairs if tuple(v[:-1]) == prefix})
                 hint = f" Use one of: {one_of(choices)}." if choices else ""
                 problems.append(table.problem(row, column, "foreign-key",
                                               f"{quote(shown)} is not in {ref_name}. Add it to {ref_name} first, "

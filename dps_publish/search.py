@@ -8,8 +8,8 @@ hidden search metadata on the pages they used to name, so searching
 from __future__ import annotations
 
 import ctypes
-import os
 import ctypes.util
+import os
 import signal
 import subprocess
 from pathlib import Path

@@ -18,8 +18,11 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from .datapackage import cell
-from .model import Payment, SiteModel
+from .model import SiteModel
+from .payments import financial_quarters
 from .settings import PublishSettings
 
 SPEND_THRESHOLD = Decimal(500)
@@ -57,14 +60,6 @@ SPEND_COLUMNS = (
 )
 
 
-def financial_quarter(payment: Payment) -> str:
-    """``2023-24-q1`` for April to June 2023: councils' quarters run from April."""
-    d = payment.payment_date
-    start = d.year if d.month >= 4 else d.year - 1
-    quarter = (d.month - 4) % 12 // 3 + 1
-    return f"{start}-{(start + 1) % 100:02d}-q{quarter}"
-
-
 def contracts_register(model: SiteModel, settings: PublishSettings) -> list[dict]:
     envelope_totals: dict[tuple, Decimal] = defaultdict(Decimal)
     for e in model.envelopes:
@@ -95,25 +90,23 @@ def contracts_register(model: SiteModel, settings: PublishSettings) -> list[dict
     return rows
 
 
-def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, list[dict]]:
-    quarters: dict[str, list[dict]] = defaultdict(list)
-    for p in model.payments:
-        if abs(p.amount_gbp) <= SPEND_THRESHOLD:
-            continue
-        quarters[financial_quarter(p)].append({
-            "body_name": settings.council_name,
-            "service_area": p.expense_area,
-            "expense_type": p.expense_type,
-            "payment_date": p.payment_date,
-            "transaction_number": p.transaction_id,
-            "net_amount_gbp": p.amount_gbp,
-            "supplier_name": p.supplier_name,
-            "supplier_type": p.supplier_type,
-            "vat_recoverable": p.vat_recoverable,
-            "provider_id": p.provider_id,
-            "programme_id": p.programme_id,
-        })
-    return dict(sorted(quarters.items()))
+SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transaction_id", "net_amount_gbp": "amount_gbp"}
+
+
+def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:
+    """Each financial quarter's payments of more than £500 either way, in the Code's columns."""
+    payments = model.payments
+    amounts = pd.to_numeric(payments["amount_gbp"])
+    over = payments[amounts.abs() > SPEND_THRESHOLD].copy()
+    over.insert(0, "body_name", settings.council_name)
+    columns = [name for name, _ in SPEND_COLUMNS]
+    over = over.rename(columns={v: k for k, v in SPEND_SOURCE.items()})[columns]
+    quarters = financial_quarters(over["payment_date"])
+    return {q: over[quarters == q] for q in sorted(quarters.unique())}
+
+
+def spend_csv(rows: pd.DataFrame) -> bytes:
+    return rows.rename(columns=dict(SPEND_COLUMNS)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def rows_csv(rows: list[dict], columns) -> bytes:
@@ -134,6 +127,6 @@ def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path
         if len(rows) + 1 > EXCEL_ROW_LIMIT:
             raise ValueError(f"spend for {quarter} has {len(rows):,} rows, more than a spreadsheet can open")
         name = f"spend-over-500-{quarter}.csv"
-        (folder / name).write_bytes(rows_csv(rows, SPEND_COLUMNS))
+        (folder / name).write_bytes(spend_csv(rows))
         names.append(name)
     return names

@@ -1,0 +1,54 @@
+"""Payments over £500: a year of a county's payments, kept as columns, never as millions of objects.
+
+The source table can hold millions of rows, so its publishable form is a
+frame of strings with exactly the ``Payment`` columns (no other column can
+reach ``output/``), already redacted: a payment to an individual is published
+as ``REDACTED - personal data`` and carries no ``provider_id``; a payment to an
+organisation carries a ``provider_id`` only when that provider is public.
+Values are written exactly as the rest of the data package writes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from .model import Payment
+
+REDACTED = "REDACTED - personal data"
+COLUMNS = [f.name for f in dataclasses.fields(Payment)]
+
+
+def publishable_payments(frame: pd.DataFrame | None, public_ids: set[str]) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in COLUMNS})
+    out = frame[COLUMNS].copy()
+    individual = out["supplier_type"] == "individual"
+    out.loc[individual, "supplier_name"] = REDACTED
+    hidden = individual | ~out["provider_id"].isin(public_ids)
+    out.loc[hidden, "provider_id"] = ""
+    out["amount_gbp"] = money_text(out["amount_gbp"])
+    out = out.sort_values(["payment_date", "transaction_id"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def money_text(values: pd.Series) -> pd.Series:
+    """Amounts as ``cell(Decimal(x))`` writes them: whole pounds without decimals, no leading zeros."""
+    values = values.str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
+    whole = values.str.fullmatch(r"-?[0-9]+(\.0+)?")
+    values = values.where(~whole, values.str.replace(r"\.0+$", "", regex=True))
+    return values.where(values != "-0", "0")
+
+
+def financial_quarters(dates: pd.Series) -> pd.Series:
+    """``2023-24-q1`` for April to June 2023: councils' quarters run from April."""
+    year = dates.str[:4].astype(int)
+    month = dates.str[5:7].astype(int)
+    start = year.where(month >= 4, year - 1)
+    quarter = (month - 4) % 12 // 3 + 1
+    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2) + "-q" + quarter.astype(str)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
