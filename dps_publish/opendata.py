@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .changes import Change, compare, read_tables
-from .datapackage import check_data_package, write_data_package
+from .datapackage import check_data_package, package_version, table_resources, write_data_package
 from .freeze import check_frozen_payments, latest_manifest, publish_frozen
 from .model import SiteModel
+from .payments import financial_quarters
+from .problems import BuildError
 from .settings import PublishSettings
-from .transparency import write_transparency
+from .transparency import spend_payments, write_transparency
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,30 @@ class Publication:
     changelog: tuple[ChangelogEntry, ...]
 
 
-def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, data_out: Path) -> Publication:
+def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) -> Publication:
+    """What the open data will be (version, files, rounds, changelog), worked out without writing it.
+
+    The data pages need this while the files themselves are still being
+    written and checked in a second process.
+    """
+    from .diff import new_tables
+    from .freeze import frozen_rounds
+
+    rounds = frozen_rounds(frozen)
+    resources = table_resources(model, exclude=("payments",))
+    quarters = sorted(set(financial_quarters(spend_payments(model)["payment_date"]))) if len(model.payments) else []
+    changelog = build_changelog([(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
+    return Publication(
+        version=package_version(model, resources, rounds[-1].manifest if rounds else None),
+        transparency_files=("contracts-register.csv", *(f"spend-over-500-{q}.csv" for q in quarters)),
+        rounds=tuple(RoundRecord(r.round_id, r.version, r.manifest["frozen_on"]) for r in rounds),
+        changelog=tuple(changelog),
+    )
+
+
+def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, data_out: Path,
+                    publication: Publication) -> None:
+    """Every open data file, as ``publication`` said it would be."""
     from .ocds import write_ocds
     from .openreferral import write_open_referral
 
@@ -54,27 +79,28 @@ def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, d
     check_frozen_payments(frozen, data_out / "transparency")
     write_ocds(model, settings, data_out / "ocds")
     write_open_referral(model, settings, data_out / "openreferral")
-    rounds = publish_frozen(frozen, data_out)
-    changelog = build_changelog([(r.round_id, r.version, r.folder) for r in rounds], data_out)
-    _write_changelog(changelog, data_out)
-    return Publication(
-        version=descriptor["version"],
-        transparency_files=tuple(transparency),
-        rounds=tuple(RoundRecord(r.round_id, r.version, r.manifest["frozen_on"]) for r in rounds),
-        changelog=tuple(changelog),
-    )
+    publish_frozen(frozen, data_out)
+    _write_changelog(list(publication.changelog), data_out)
+    if descriptor["version"] != publication.version or tuple(transparency) != publication.transparency_files:
+        raise BuildError("the open data written differs from what the pages say about it; this is a bug.")
 
 
-def build_changelog(rounds: list[tuple[str, str, Path]], live: Path) -> list[ChangelogEntry]:
+def write_and_check_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, data_out: Path,
+                              publication: Publication, trusted: set[str]) -> list[str]:
+    """Run in a second process: write the open data, then have frictionless check every package."""
+    write_open_data(model, settings, frozen, data_out, publication)
+    return check_open_data(data_out, trusted)
+
+
+def build_changelog(rounds: list[tuple[str, str, dict]], live: dict) -> list[ChangelogEntry]:
     """Newest first: what the current data changes since the latest round, then each round against the one before."""
     entries = []
     previous: dict = {}
-    for round_id, version, folder in rounds:
-        tables = read_tables(folder)
+    for round_id, version, tables in rounds:
         entries.append(ChangelogEntry(f"Round {round_id} (version {version})", tuple(compare(previous, tables))))
         previous = tables
     if rounds:
-        pending = compare(previous, read_tables(live))
+        pending = compare(previous, live)
         if pending:
             entries.append(ChangelogEntry(f"Not yet frozen: changes since round {rounds[-1][0]}", tuple(pending)))
     return list(reversed(entries))

@@ -7,9 +7,11 @@ which write into a fresh folder that replaces ``output/`` at the very end.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .charts import ChartRenderer
@@ -17,7 +19,7 @@ from .diff import ChangeSummary, change_summary
 from .freeze import freeze_payments, freeze_round
 from .incremental import BuildState, PageReuse, inputs_fingerprint, output_digest
 from .model import SiteModel
-from .opendata import Publication, check_open_data, write_open_data
+from .opendata import Publication, plan_publication, write_and_check_open_data
 from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .publish import build_model
@@ -30,11 +32,12 @@ from .validate import Validation, validate_folder
 STAGES = (
     "validate",  # readers, normalise, checks, rules: every problem of the data folder
     "model",  # the publishable model: no exempt field, no applied listing
-    "open-data",  # output/data: the Data Package, Transparency Code files, OCDS, Open Referral, frozen rounds
-    "check-open-data",  # frictionless validates every data package written
+    "open-data",  # what the open data will be: version, files, rounds, changelog (for the data pages)
+    "check-open-data",  # a second process writes the open data and frictionless checks every package
     "site",  # Pelican writes the pages
     "check-site",  # the naming register and easy-read sentences, on every page
     "search-index",  # Pagefind indexes the pages
+    "open-data-checked",  # wait for frictionless' verdict: nothing is published without it
     "swap",  # the new folder replaces output/ in one step
 )
 
@@ -102,9 +105,10 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
 
     def write(folder: Path) -> None:
         with clock("open-data"):
-            result.publication = write_open_data(result.model, project.settings, project.frozen, folder / "data")
+            result.publication = plan_publication(result.model, project.settings, project.frozen)
         with clock("check-open-data"):
-            validated.extend(check_open_data(folder / "data", trusted=set(state.packages)))
+            checking = checks.submit(write_and_check_open_data, result.model, replace(project.settings, pelican={}),
+                                     project.frozen, folder / "data", result.publication, set(state.packages))
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
                                 ChartRenderer(project.cache), result.publication, reuse)
@@ -116,9 +120,14 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
                 raise DataProblems(problems)
         with clock("search-index"):
             result.search_reindexed = write_search_index(folder, previous=reuse.previous_output)
+        with clock("open-data-checked"):
+            validated.extend(checking.result())
         clock.start("swap")
 
-    build_into_fresh_folder(output, write)
+    # The open data is written, and checked row by row by frictionless, in a second process
+    # while the pages are written in this one: two cores, two jobs.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as checks:
+        build_into_fresh_folder(output, write)
     clock.stop()
     BuildState(state.path, inputs, output_digest(output), reuse.fingerprints, validated).save()
     return result

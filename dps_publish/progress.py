@@ -13,6 +13,7 @@ STAGE_WORDS = {
     "site": "Writing the pages",
     "check-site": "Checking the pages",
     "search-index": "Building the search index",
+    "open-data-checked": "Waiting for the open data checks",
     "swap": "Publishing the new site",
 }
 

@@ -86,36 +86,55 @@ def read_table(name: str, path: Path) -> RawTable:
 
 
 def _read_regular_csv(name: str, file: str, data: bytes) -> RawTable | None:
-    """A well-formed CSV, read by pandas' C parser into Arrow-backed strings: fast, and small in memory.
+    """A well-formed CSV, read by Arrow's parser into Arrow-backed strings: fast, and small in memory.
 
-    Anything irregular (a row too short or too long, a quote left open, a cell
-    over a spreadsheet's limit) returns None, and the exact row-by-row reader
-    below finds and words the problem.
+    Anything irregular (a blank line, a row too short or too long, a quote left
+    open, a cell over a spreadsheet's limit) returns None, and the exact
+    row-by-row reader below finds and words the problem.
     """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     try:
-        frame = pd.read_csv(io.BytesIO(data), header=None, dtype="str", keep_default_na=False, na_filter=False,
-                            skip_blank_lines=False, engine="c", encoding="utf-8")
-    except (pd.errors.ParserError, ValueError, csv.Error):
+        first = next(csv.reader(io.StringIO(data[:1 << 16].decode("utf-8", "ignore"), newline="")))
+    except (StopIteration, csv.Error):
         return None
-    if frame.empty:
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    if table.num_rows == 0:
+        return None
+    string = pd.StringDtype("pyarrow", na_value=float("nan"))
+    frame = table.to_pandas(types_mapper={pa.string(): string}.get)
+    del table
     labels = [str(v).strip() for v in frame.iloc[0]]
     width = len(labels)
     while width and not labels[width - 1]:
         width -= 1
-    body = frame.iloc[1:]
-    if body.isna().any().any():
-        return None  # short rows: parsed as missing cells
-    body = body.apply(lambda column: column.str.strip())
-    if width < frame.shape[1] and (body.iloc[:, width:] != "").any().any():
+    frame = frame.iloc[1:]
+    for column in frame.columns:
+        values = frame[column].astype("str")
+        stripped = values.str.strip()
+        frame[column] = values if stripped.equals(values) else stripped
+    if width < frame.shape[1] and (frame.iloc[:, width:] != "").any().any():
         return None  # values beyond the last heading
-    body = body.iloc[:, :width]
-    if len(body) and (body.apply(lambda column: column.str.len()).max().max() > EXCEL_CELL_LIMIT):
+    frame = frame.iloc[:, :width]
+    if len(frame) and max(frame[c].str.len().max() for c in frame.columns) > EXCEL_CELL_LIMIT:
         return None
-    body = body[(body != "").any(axis=1)]
-    body.index = pd.Index(body.index.to_numpy() + 1, name="row")  # spreadsheet rows: the header is row 1
-    body.columns = range(width)
-    return RawTable(name, file, labels[:width], body, [])
+    filled = (frame != "").any(axis=1)
+    if not filled.all():
+        frame = frame[filled]  # trailing empty rows
+    frame.index = pd.Index(frame.index.to_numpy() + 1, name="row")  # spreadsheet rows: the header is row 1
+    frame.columns = range(width)
+    return RawTable(name, file, labels[:width], frame, [])
 
 
 def _read_csv_rows(file: str, text: str) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:

@@ -93,11 +93,15 @@ def contracts_register(model: SiteModel, settings: PublishSettings) -> list[dict
 SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transaction_id", "net_amount_gbp": "amount_gbp"}
 
 
+def spend_payments(model: SiteModel) -> pd.DataFrame:
+    """The payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
+    amounts = pd.to_numeric(model.payments["amount_gbp"])
+    return model.payments[amounts.abs() > SPEND_THRESHOLD]
+
+
 def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:
     """Each financial quarter's payments of more than £500 either way, in the Code's columns."""
-    payments = model.payments
-    amounts = pd.to_numeric(payments["amount_gbp"])
-    over = payments[amounts.abs() > SPEND_THRESHOLD].copy()
+    over = spend_payments(model).copy()
     over.insert(0, "body_name", settings.council_name)
     columns = [name for name, _ in SPEND_COLUMNS]
     over = over.rename(columns={v: k for k, v in SPEND_SOURCE.items()})[columns]
