@@ -27,13 +27,19 @@ NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 PHONE = re.compile(r"^\+[0-9 ()-]+$")
 
 
-def check_table(file: str, frame: pd.DataFrame, raw: pd.DataFrame, schema: TableSchema) -> list[Problem]:
-    """Every cell problem of one table; ``raw`` holds the cells as typed, for messages."""
+def check_table(file: str, frame: pd.DataFrame, raw: pd.DataFrame, schema: TableSchema,
+                skip: set[str] = frozenset()) -> list[Problem]:
+    """Every cell problem of one table; ``raw`` holds the cells as typed, for messages.
+
+    ``skip`` names columns missing from the file: reported once as missing, not once per row.
+    """
     problems: list[Problem] = []
     for spec in schema.fields:
         name = spec["name"]
-        problems += _check_column(file, frame[name], raw[name], spec)
-    problems += _check_unique_key(file, frame, schema)
+        if name not in skip:
+            problems += _check_column(file, frame[name], raw[name], spec)
+    if not set(schema.key) & set(skip):
+        problems += _check_unique_key(file, frame, schema)
     return problems
 
 
@@ -111,7 +117,12 @@ def _check_unique_key(file: str, frame: pd.DataFrame, schema: TableSchema) -> li
     key = schema.key
     if not key or len(frame) == 0:
         return []
-    duplicated = frame.duplicated(subset=key, keep="first")
+    # Keys compare as values: contract year "01" is the same year as "1".
+    keys = frame[key].copy()
+    for name in key:
+        if schema.field(name)["type"] == "integer":
+            keys[name] = keys[name].str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
+    duplicated = keys.duplicated(keep="first")
     problems = []
     for row in frame.index[duplicated]:
         value = ", ".join(f"{k} {frame.at[row, k]}" for k in key)

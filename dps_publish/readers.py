@@ -52,7 +52,7 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     found: dict[str, Path] = {}
     problems: list[Problem] = []
     for path in sorted(data_dir.iterdir()):
-        if path.name.startswith((".", "~$")) or path.suffix.lower() not in TABLE_SUFFIXES:
+        if path.name.startswith((".", "~$")) or path.suffix.lower() not in TABLE_SUFFIXES or not path.is_file():
             continue
         name = path.stem.strip().lower()
         if name not in TABLE_ORDER:
@@ -122,7 +122,7 @@ def _read_regular_csv(name: str, file: str, data: bytes) -> RawTable | None:
     frame = frame.iloc[1:]
     for column in frame.columns:
         values = frame[column].astype("str")
-        stripped = values.str.strip()
+        stripped = values.str.strip(" ")  # spaces only: a leading tab is a formula character
         frame[column] = values if stripped.equals(values) else stripped
     if width < frame.shape[1] and (frame.iloc[:, width:] != "").any().any():
         return None  # values beyond the last heading
@@ -165,14 +165,14 @@ def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None]:
     UTF-8 is checked without building a string of the whole file (a year of
     payments is hundreds of megabytes); Windows-1252 is converted.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
-        kind = "UTF-16 (\"Unicode text\")" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "not plain text"
-        return b"", Problem(file, None, None, "bad-encoding", None,
-                            f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}")
     if data.startswith(b"PK\x03\x04"):
         return b"", Problem(file, None, None, "bad-encoding", None,
                             "this file is an Excel workbook with a .csv name. Rename it to .xlsx, "
                             f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
+        kind = "UTF-16 (\"Unicode text\")" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "not plain text"
+        return b"", Problem(file, None, None, "bad-encoding", None,
+                            f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}")
     data = data.removeprefix(b"\xef\xbb\xbf")
     if not CONTROL.search(data):
         if _is_utf8(data):
@@ -258,7 +258,7 @@ def _to_raw_table(name: str, file: str, labels: list[str], rows, problems: list[
     index: list[int] = []
     records: list[list[str]] = []
     for row_number, record in rows:
-        cells = [c.strip() for c in record]
+        cells = [c.strip(" ") for c in record]
         if not any(cells):
             continue  # empty rows, trailing or not, carry nothing
         extra = [c for c in cells[width:] if c]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
 from .problems import Problem, one_of, quote
 from .schemas import load_schema
 
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 GLOSSARY_MUST_EXPLAIN = ("DPS", "lot", "provider", "commissioning", "framework", "direct payment")
 
 
@@ -28,6 +30,7 @@ class SourceTable:
     file: str
     typed: pd.DataFrame
     frame: pd.DataFrame
+    present: frozenset = field(default_factory=frozenset)  # the columns the file had (the rest are blank)
 
     def problem(self, row, column: str | None, code: str, message: str, value=None) -> Problem:
         if value is None and column is not None and row is not None:
@@ -57,10 +60,13 @@ def _joined(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
     return joined
 
 
-def check_foreign_keys(tables: dict[str, SourceTable]) -> list[Problem]:
+def check_foreign_keys(tables: dict[str, SourceTable], unreadable: set[str] = frozenset()) -> list[Problem]:
+    """References to rows that do not exist; none are checked against a table that could not be read."""
     problems: list[Problem] = []
     for table in tables.values():
         for fk in load_schema(table.name).foreign_keys:
+            if fk["reference"]["resource"] in unreadable:
+                continue
             target = tables.get(fk["reference"]["resource"])
             fields, ref_fields = fk["fields"], fk["reference"]["fields"]
             frame = table.frame
@@ -86,9 +92,13 @@ def check_foreign_keys(tables: dict[str, SourceTable]) -> list[Problem]:
 
 
 def check_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+    """Each rule runs when the tables it reads could be read (a broken table is reported on its own)."""
     problems: list[Problem] = []
-    for rule in (_dates_in_order, _rounds_for_dps, _listing_rules, _kpi_rules, _glossary_covers_jargon):
-        problems += rule(tables)
+    for rule, needs in ((_dates_in_order, ()), (_rounds_for_dps, ("programmes",)),
+                        (_listing_rules, ("listings", "lots", "districts")), (_kpi_rules, ()),
+                        (_glossary_covers_jargon, ("glossary",))):
+        if all(name in tables for name in needs):
+            problems += rule(tables)
     return problems
 
 
@@ -150,7 +160,13 @@ def _listing_rules(tables: dict[str, SourceTable]) -> list[Problem]:
     problems = []
     rounds = tables.get("rounds")
     with_rounds = set(rounds.frame["programme_id"]) if rounds is not None else set()
-    for row in frame.index[frame["programme_id"].isin(with_rounds) & (frame["round_id"] == "")]:
+    needs_round = frame["programme_id"].isin(with_rounds)
+    if "round_id" not in listings.present and listings.present and needs_round.any():
+        problems.append(Problem(listings.file, 1, "round_id", "missing-label", None,
+                                "the column round_id is missing, and listings of programmes with rounds need it. "
+                                "Add a column headed round_id with the round each provider joined in."))
+        needs_round &= False
+    for row in frame.index[needs_round & (frame["round_id"] == "")]:
         problems.append(listings.problem(row, "round_id", "constraint-error",
                                          f"{frame.at[row, 'programme_id']} joins providers in rounds, so each of its "
                                          "listings needs the round_id of the round the provider joined in."))
@@ -185,6 +201,8 @@ def _closed_lots(listings: SourceTable, tables: dict[str, SourceTable]) -> list[
 def _districts_exist(listings: SourceTable, districts: SourceTable) -> list[Problem]:
     lookup = district_lookup(districts.frame)
     names = list(districts.frame["name"])
+    kent = set(districts.frame["code"]) == {f"E070001{n:02d}" for n in range(5, 17)}
+    place = "a Kent district" if kent else "one of the districts in the districts table"
     problems = []
     for row, value in zip(listings.frame.index, listings.frame["districts"]):
         for item in value.split(";") if value else ():
@@ -193,7 +211,7 @@ def _districts_exist(listings: SourceTable, districts: SourceTable) -> list[Prob
             close = difflib.get_close_matches(item, names, n=1, cutoff=0.6)
             guess = f' Did you mean "{close[0]}"?' if close else ""
             problems.append(listings.problem(row, "districts", "not-a-district",
-                                             f"{quote(item)} is not a Kent district.{guess} Use one of: "
+                                             f"{quote(item)} is not {place}.{guess} Use one of: "
                                              f"{', '.join(names)}, or all.", value=item))
     return problems
 
@@ -208,12 +226,11 @@ def _kpi_rules(tables: dict[str, SourceTable]) -> list[Problem]:
     for row, kpi, num, den, value in zip(frame.index, frame["kpi_id"], frame["numerator"],
                                          frame["denominator"], frame["value"]):
         unit = units.get(kpi)
-        try:
-            n = int(num) if num else None
-            d = int(den) if den else None
-            v = float(value) if value else None
-        except ValueError:
+        if not all(NUMBER.fullmatch(x) for x in (num, den, value) if x):
             continue  # the type checks have reported it
+        n = int(num) if num else None
+        d = int(den) if den else None
+        v = Decimal(value) if value else None
         if unit == "percent":
             if v is not None and not 0 <= v <= 100:
                 problems.append(kpis.problem(row, "value", "kpi-out-of-range",
@@ -223,7 +240,7 @@ def _kpi_rules(tables: dict[str, SourceTable]) -> list[Problem]:
                     problems.append(kpis.problem(row, "numerator", "kpi-fraction",
                                                  f"the numerator ({n}) must not be more than the denominator ({d}), "
                                                  "and the denominator must not be 0."))
-                elif v is not None and abs(n / d * 100 - v) > 0.1:
+                elif v is not None and abs(Decimal(n) * 100 / d - v) > Decimal("0.1"):
                     problems.append(kpis.problem(row, "value", "kpi-value-mismatch",
                                                  f"the value {value} does not agree with {n} out of {d} "
                                                  f"({n / d * 100:.1f}). Correct the value or the counts."))

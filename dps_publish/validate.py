@@ -14,7 +14,7 @@ from pathlib import Path
 from .checks import check_table
 from .normalise import normalise_table
 from .problems import Problem
-from .readers import find_table_files, read_table
+from .readers import find_table_files, normalise_label, read_table
 from .rules import SourceTable, check_foreign_keys, check_rules
 from .schemas import TABLE_ORDER, load_schema
 
@@ -41,6 +41,7 @@ def validate_folder(data_dir: Path) -> Validation:
     files, problems = find_table_files(data_dir)
     files.setdefault("districts", shipped_districts())
     tables: dict[str, SourceTable] = {}
+    unreadable: set[str] = set()
     for name in TABLE_ORDER:
         schema = load_schema(name)
         path = files.get(name)
@@ -53,6 +54,7 @@ def validate_folder(data_dir: Path) -> Validation:
         raw = read_table(name, path)
         problems += raw.problems
         if not raw.labels:
+            unreadable.add(name)
             if not raw.problems:
                 problems.append(Problem(path.name, None, None, "empty-file", None,
                                         "this file is empty. Export the table again with its header row."))
@@ -62,16 +64,20 @@ def validate_folder(data_dir: Path) -> Validation:
         if frame.empty and schema.required_table:
             problems.append(Problem(path.name, 2, None, "no-rows", None,
                                     f"this file has a header but no rows; the {name} table needs at least one."))
-        problems += check_table(path.name, frame, typed, schema)
-        tables[name] = SourceTable(name, path.name, typed, frame)
-    if _complete(tables, problems):
-        problems += check_foreign_keys(tables)
-        problems += check_rules(tables)
+        missing = {p.column for p in header_problems if p.code == "missing-label"}
+        problems += check_table(path.name, frame, typed, schema, skip=missing)
+        present = frozenset(normalise_label(label) for label in raw.labels) & set(schema.field_names)
+        table = SourceTable(name, path.name, typed, frame, present)
+        if any(p.code in STRUCTURAL for p in raw.problems + header_problems):
+            unreadable.add(name)  # its own problems are reported; other tables are not checked against it
+        else:
+            tables[name] = table
+    # All problems are reported together: tables that could be read are checked against each other.
+    problems += check_foreign_keys(tables, unreadable)
+    problems += check_rules(tables)
     return Validation(tables, sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.code)))
 
 
-def _complete(tables: dict[str, SourceTable], problems: list[Problem]) -> bool:
-    """Cross-table checks need every required table, with every column it needs."""
-    required = [n for n in TABLE_ORDER if load_schema(n).required_table] + ["districts"]
-    structural = {"missing-label", "duplicate-label", "bad-encoding", "unreadable-file", "malformed-csv", "empty-file"}
-    return all(n in tables for n in required) and not any(p.code in structural for p in problems)
+# A table with one of these problems cannot be trusted row by row, so no cross-table rule reads it.
+STRUCTURAL = {"missing-label", "duplicate-label", "bad-encoding", "unreadable-file", "malformed-csv", "empty-file",
+              "missing-cell", "extra-cell", "blank-label"}

@@ -68,7 +68,7 @@ def frictionless_schema(name: str) -> dict:
 
 def frictionless_problems(name: str, frame, folder: Path) -> set[tuple]:
     """(spreadsheet row, field, error type) from frictionless, for the normalised table."""
-    text = frame.to_csv(index=False, lineterminator="\n")
+    text = frame.to_csv(index=False, lineterminator="\r\n")  # "\r\n": a cell holding a CR is then quoted
     key = (name, hashlib.sha256(text.encode("utf-8")).hexdigest())
     if key in _frictionless_cache:
         return _frictionless_cache[key]
