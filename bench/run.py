@@ -1,0 +1,128 @@
+"""The county-times-ten benchmark: every figure of the targets, in one run.
+
+    python bench/run.py [--data FOLDER] [--scale 1.0] [--work /tmp/dps-bench]
+
+Without --data it generates the data set with bench/generate.py first. It
+reports: validate time; cold build; rebuild with nothing changed; rebuild
+after editing one provider; peak memory (the largest process); pages and
+files written; and our cell checks beside frictionless' row-by-row
+validation of the same normalised payments table, as a ratio. Timings live
+here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TARGETS = {"cold build": 180.0, "rebuild, nothing changed": 5.0, "rebuild, one provider edited": 30.0}
+
+
+def run(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def edit_one_provider(data: Path) -> None:
+    path = data / "providers.csv"
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows[len(rows) // 2]["description"] = f"Edited for the benchmark at {dt.datetime.now():%H:%M:%S}."
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def validation_ratio(data: Path, work: Path) -> tuple[float, float, int]:
+    """Seconds for our checks and for frictionless on the same normalised payments table and schema."""
+    import frictionless
+
+    from dps_publish.checks import check_table
+    from dps_publish.normalise import normalise_table
+    from dps_publish.readers import read_table
+    from dps_publish.schemas import load_schema
+
+    schema = load_schema("payments")
+    typed, frame, _ = normalise_table(read_table("payments", data / "payments.csv"), schema)
+    started = time.perf_counter()
+    ours = check_table("payments.csv", frame, typed, schema)
+    our_seconds = time.perf_counter() - started
+    (work / "normalised").mkdir(parents=True, exist_ok=True)
+    frame.to_csv(work / "normalised" / "payments.csv", index=False)
+    descriptor = {k: v for k, v in schema.descriptor.items() if not k.startswith("x-") and k != "foreignKeys"}
+    descriptor["fields"] = [{k: v for k, v in f.items() if not k.startswith("x-")} for f in schema.fields]
+    resource_ = frictionless.Resource(path="payments.csv", basepath=str(work / "normalised"),
+                                      schema=frictionless.Schema.from_descriptor(descriptor))
+    started = time.perf_counter()
+    report = frictionless.validate(resource_)
+    their_seconds = time.perf_counter() - started
+    assert report.valid == (not ours), "frictionless and our checks disagree on the payments table"
+    return our_seconds, their_seconds, len(frame)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="a data folder (default: generate one)")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dps-bench"))
+    args = parser.parse_args(argv)
+    work = args.work
+    data = args.data
+    if data is None:
+        data = work / "data"
+        if not (data / "payments.csv").exists():
+            subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(data), "--scale", str(args.scale)],
+                           check=True)
+    bench_data = work / "bench-data"
+    shutil.rmtree(bench_data, ignore_errors=True)
+    shutil.copytree(data, bench_data)
+    output, cache, frozen = work / "output", work / "cache", work / "no-frozen"
+    for folder in (output, cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    common = ["--data", str(bench_data), "--output", str(output), "--cache", str(cache), "--frozen", str(frozen)]
+    dps = str(BIN / "dps-publish")
+    figures = {}
+    figures["validate"] = run([dps, "validate", "--data", str(bench_data)])
+    figures["cold build"] = run([dps, "build", *common])
+    figures["rebuild, nothing changed"] = run([dps, "build", *common])
+    edit_one_provider(bench_data)
+    figures["rebuild, one provider edited"] = run([dps, "build", *common])
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    pages = sum(1 for _ in output.rglob("*.html"))
+    files = sum(1 for p in output.rglob("*") if p.is_file())
+    ours, theirs, rows = validation_ratio(bench_data, work)
+
+    print(f"dps-publish benchmark, {dt.date.today().isoformat()}, {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"data: {bench_data} (payments: {rows:,} rows)")
+    print("| measure | result | target |")
+    print("|---|---|---|")
+    for name, seconds in figures.items():
+        target = f"under {TARGETS[name]:.0f} s" if name in TARGETS else ""
+        print(f"| {name} | {seconds:.1f} s | {target} |")
+    print(f"| peak memory (largest process) | {peak_mb:,.0f} MB | under 2,048 MB |")
+    print(f"| pages written | {pages:,} | |")
+    print(f"| files written | {files:,} | |")
+    print(f"| payments cell checks: ours | {ours:.1f} s | |")
+    print(f"| payments cell checks: frictionless row by row | {theirs:.1f} s | |")
+    print(f"| ratio | {theirs / ours:.1f} times faster | at least 10 |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
