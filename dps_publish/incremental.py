@@ -79,7 +79,7 @@ class BuildState:
     inputs: str = ""
     output: str = ""
     pages: dict[str, str] = field(default_factory=dict)  # save_as -> page fingerprint
-    packages: list[str] = field(default_factory=list)  # datapackage.json hashes frictionless accepted
+    packages: list[str] = field(default_factory=list)  # keys of the tables frictionless accepted
 
     @classmethod
     def load(cls, cache: Path | None, output: Path) -> BuildState:
@@ -101,7 +101,7 @@ class BuildState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".part")
         partial.write_text(json.dumps({"version": STATE_VERSION, "inputs": self.inputs, "output": self.output,
-                                       "pages": self.pages, "packages": self.packages[-50:]}), encoding="utf-8")
+                                       "pages": self.pages, "packages": self.packages[-2000:]}), encoding="utf-8")
         partial.replace(self.path)
 
 

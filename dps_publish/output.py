@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import os
 import shutil
@@ -60,14 +61,21 @@ def build_into_fresh_folder(output: Path, build: Callable[[Path], None]) -> None
                 swap_in(staging, output)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-    except PermissionError as exc:
-        raise BuildError(f"cannot write to {exc.filename or output.parent}: permission denied. "
-                         "Choose another --output folder, or ask for write access.") from exc
     except OSError as exc:
-        if exc.errno == 28:  # ENOSPC
-            raise BuildError(f"the disk holding {output.parent} is full. Free some space and build again; "
-                             "the last good site is unchanged.") from exc
-        raise
+        raise BuildError(_disk_words(exc, output)) from exc
+
+
+def _disk_words(exc: OSError, output: Path) -> str:
+    """An operating-system error in words a comms officer can act on."""
+    where = exc.filename or output.parent
+    if exc.errno == errno.ENOSPC:
+        return f"the disk holding {output.parent} is full. Free some space and build again."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cannot write to {where}: permission denied. Choose another --output folder, "
+                "or ask for write access.")
+    if exc.errno == errno.ENOTDIR:
+        return f"{where} is a file, not a folder. Choose another --output folder."
+    return f"could not write the site to {output} ({exc.strerror or exc})."
 
 
 def swap_in(new: Path, output: Path) -> None:

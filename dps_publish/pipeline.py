@@ -7,13 +7,12 @@ which write into a fresh folder that replaces ``output/`` at the very end.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .background import BackgroundJob
 from .charts import ChartRenderer
 from .diff import ChangeSummary, change_summary
 from .freeze import freeze_payments, freeze_round
@@ -107,8 +106,8 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("open-data"):
             result.publication = plan_publication(result.model, project.settings, project.frozen)
         with clock("check-open-data"):
-            checking = checks.submit(write_and_check_open_data, result.model, replace(project.settings, pelican={}),
-                                     project.frozen, folder / "data", result.publication, set(state.packages))
+            jobs.append(BackgroundJob(write_and_check_open_data, result.model, project.settings, project.frozen,
+                                      folder / "data", result.publication, set(state.packages)))
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
                                 ChartRenderer(project.cache), result.publication, reuse)
@@ -121,13 +120,17 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("search-index"):
             result.search_reindexed = write_search_index(folder, previous=reuse.previous_output)
         with clock("open-data-checked"):
-            validated.extend(checking.result())
+            validated.extend(jobs[0].result())
         clock.start("swap")
 
     # The open data is written, and checked row by row by frictionless, in a second process
     # while the pages are written in this one: two cores, two jobs.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as checks:
+    jobs: list[BackgroundJob] = []
+    try:
         build_into_fresh_folder(output, write)
+    finally:
+        for job in jobs:
+            job.cancel()  # after a failure elsewhere, do not wait for the open data
     clock.stop()
     BuildState(state.path, inputs, output_digest(output), reuse.fingerprints, validated).save()
     return result

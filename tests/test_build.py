@@ -145,3 +145,33 @@ def test_killed_build_leaves_old_or_new_output_never_a_mix(data_copy, tmp_path, 
     # The next build clears what the killed one left and succeeds.
     build_site(data_copy, output)
     assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == []
+
+
+def test_an_output_folder_that_cannot_be_made_gives_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    code = main(["build", "--data", str(ROOT / "data"), "--output", str(blocker / "output"),
+                 "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"), "--cache", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "is a file, not a folder" in err
+
+
+@pytest.mark.parametrize("error, words", [(28, "is full"), (13, "permission denied")])
+def test_a_full_disk_or_unwritable_folder_gives_a_clear_error_and_keeps_output(data_copy, tmp_path, monkeypatch,
+                                                                              capsys, error, words):
+    output = tmp_path / "output"
+    build_site(data_copy, output)
+    before = tree_digest(output)
+    set_cell(data_copy / "providers.csv", 0, "name", "Changed so the build runs")
+
+    def no_space(*args, **kwargs):
+        raise OSError(error, os.strerror(error), str(output.parent))
+
+    monkeypatch.setattr("dps_publish.output.swap_in", no_space)
+    code = main(["build", "--data", str(data_copy), "--output", str(output), "--content", str(ROOT / "content"),
+                 "--theme", str(ROOT / "theme"), "--frozen", str(ROOT / "published")])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "Traceback" not in err
+    assert "is unchanged" in err
+    assert tree_digest(output) == before
