@@ -1,0 +1,84 @@
+"""The change summary names each change a new round brings, compared with the published round."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import lxml.html
+
+from dps_publish.cli import main
+from helpers import ROOT, read_rows, set_cell, write_rows
+from test_open_data import one_round_data  # noqa: F401 - the fixture: the data after round one
+
+
+def _cli(*args) -> int:
+    return main([*args, "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+                 "--settings", str(ROOT / "pelicanconf.py")])
+
+
+def test_diff_against_a_frozen_round_names_each_change(one_round_data, tmp_path, capsys):  # noqa: F811
+    frozen = tmp_path / "published"
+    assert _cli("freeze", "2022-10-opening", "--data", str(one_round_data), "--frozen", str(frozen)) == 0
+    capsys.readouterr()
+    data = tmp_path / "round-two"
+    shutil.copytree(ROOT / "data", data)
+    # Beside the new round: a suspension, a listing moved, a lot closed, a money figure revised.
+    header, rows = read_rows(data / "listings.csv")
+    suspended = next(r for r in rows if r["status"] == "awarded" and r["round_id"] == "2022-10-opening")
+    suspended["status"] = "suspended"
+    moved = next(r for r in rows if r["status"] == "awarded" and r is not suspended and r["lot_id"] == "1a")
+    moved["districts"] = "Thanet"
+    write_rows(data / "listings.csv", header, rows)
+    header, lots = read_rows(data / "lots.csv")
+    closing = next(r for r in lots if r["lot_id"] == "2" and r["programme_id"] == "everyday-life-activities")
+    closing["reopens"] = "no"
+    write_rows(data / "lots.csv", header, lots)
+    set_cell(data / "spend.csv", 0, "amount_gbp", "7400000")
+    # Lot 2 closing makes second-round joiners to lot 2 a contract problem: keep the round's joiners on 1a.
+    header, rows = read_rows(data / "listings.csv")
+    for r in rows:
+        if r["round_id"] == "2023-04-second" and r["lot_id"] == "2":
+            r["round_id"] = "2022-10-opening"
+    write_rows(data / "listings.csv", header, rows)
+
+    assert _cli("diff", "--data", str(data), "--frozen", str(frozen), "--output", str(tmp_path / "none"),
+                "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["compared_with"].startswith("round 2022-10-opening")
+    kinds = {c["kind"] for c in summary["changes"]}
+    assert {"provider-joined", "provider-suspended", "listing-moved", "lot-closed", "figure-revised",
+            "round-added"} <= kinds
+    names = {r["provider_id"]: r["name"] for r in read_rows(data / "providers.csv")[1]}
+    texts = " ".join(c["text"] for c in summary["changes"])
+    assert f"{names[suspended['provider_id']]} is not taking new people" in texts
+    assert f"{names[moved['provider_id']]} changed the districts" in texts
+    assert "Lot 2 (" in texts and "closed to new providers" in texts
+    assert "revised from £7392400 to £7400000" in texts
+    joined = [r for r in read_rows(data / "listings.csv")[1]
+              if r["round_id"] == "2023-04-second" and r["status"] in ("awarded", "suspended", "left")]
+    for listing in joined:
+        assert f"{names[listing['provider_id']]} joined lot {listing['lot_id']}" in texts
+    assert any("do not add up" in w for w in summary["warnings"])
+    assert any("withheld" in w for w in summary["warnings"])
+    # In words too, as a comms officer reads it.
+    assert _cli("diff", "--data", str(data), "--frozen", str(frozen), "--output", str(tmp_path / "none")) == 0
+    words = capsys.readouterr().out
+    assert "Providers joining" in words and "Lots closed (1)" in words and "Money figures changed (1)" in words
+
+
+def test_every_page_carries_the_security_policy(example_build):
+    output, _ = example_build
+    checked = 0
+    for path in output.rglob("*.html"):
+        if "pagefind" in path.parts:
+            continue
+        doc = lxml.html.document_fromstring(path.read_bytes())
+        policy = doc.xpath('//meta[@http-equiv="Content-Security-Policy"]/@content')
+        assert policy and "default-src 'self'" in policy[0] and "script-src 'self'" in policy[0], path
+        assert "unsafe-inline" not in policy[0], path
+        assert ("'wasm-unsafe-eval'" in policy[0]) == (path.parent.name == "search"), path
+        assert doc.xpath('//meta[@name="referrer"]'), path
+        assert not doc.xpath("//script[not(@src)]"), f"{path}: inline script"
+        checked += 1
+    assert checked > 300
