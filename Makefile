@@ -7,10 +7,10 @@ PYTHON ?= python3
 
 .PHONY: site test setup test-tools serve validate clean
 
-site: setup
+site: setup node_modules/.installed
 	$(BIN)/dps-publish build
 
-test: setup test-tools
+test: setup node_modules/.installed test-tools
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed
@@ -19,6 +19,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+# GOV.UK Frontend for the theme; axe-core and the Nu HTML Checker for the tests (package-lock.json pins them).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch $@
 
 test-tools:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the browser and HTML tests need when it is missing:
-# Debian's chromium (browser downloads fail here, so never Playwright's own),
-# and the npm packages in package.json (axe-core, vnu-jar, govuk-frontend).
+# Installs what the browser tests need when it is missing: Debian's chromium
+# (browser downloads fail here, so never Playwright's own). The npm packages
+# (axe-core, vnu-jar, govuk-frontend) are installed by the Makefile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +11,4 @@ if ! command -v chromium >/dev/null 2>&1; then
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
-fi
-if [ -f package.json ] && [ ! -d node_modules ] ; then
-  npm ci --no-audit --no-fund --silent
 fi
