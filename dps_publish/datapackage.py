@@ -92,21 +92,28 @@ def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Res
         else:
             data, as_json = table_csv(rows, names), table_json(rows, names)
         source = load_schema(name).descriptor
-        resources.append(Resource(name, data, as_json, {
-            "name": name,
-            "title": source.get("title", name),
-            "description": source.get("description", ""),
-            "path": f"{name}.csv",
-            "type": "table",
-            "scheme": "file",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None)),
-        }))
+        schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
+        resources.append(Resource(name, data, as_json, csv_resource(
+            name, f"{name}.csv", data, schema, title=source.get("title", name),
+            description=source.get("description", ""))))
     return resources
+
+
+def csv_resource(name: str, path: str, data: bytes, schema: dict, **about) -> dict:
+    """A Data Package v2 resource for a UTF-8 CSV file, with its size and sha256."""
+    return {
+        "name": name,
+        **about,
+        "path": path,
+        "type": "table",
+        "scheme": "file",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": len(data),
+        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "schema": schema,
+    }
 
 
 def fingerprint(resources: list[Resource]) -> dict:

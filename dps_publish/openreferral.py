@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -32,7 +31,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .datapackage import ATTRIBUTION, OGL, cell
+from .datapackage import ATTRIBUTION, OGL, cell, csv_resource
 from .model import STATUS_WORDS, Listing, SiteModel
 from .pages import SUPPORT_TYPE_WORDS, provider_path, slug
 from .settings import PublishSettings
@@ -231,19 +230,8 @@ def write_open_referral(model: SiteModel, settings: PublishSettings, folder: Pat
         source = profile_resource(name)
         data = rows_csv(rows, [f["name"] for f in source["schema"]["fields"]])
         (folder / source["path"]).write_bytes(data)
-        resources_out.append({
-            "name": name,
-            "description": source["description"],
-            "path": source["path"],
-            "type": "table",
-            "scheme": "file",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": source["schema"],
-        })
+        resources_out.append(csv_resource(name, source["path"], data, source["schema"],
+                                          description=source["description"]))
     descriptor = package_descriptor(model, settings, resources_out)
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")

@@ -73,7 +73,7 @@ def _disk_words(exc: OSError, output: Path) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (f"cannot write to {where}: permission denied. Choose another --output folder, "
                 "or ask for write access.")
-    if exc.errno == errno.ENOTDIR:
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return f"{where} is a file, not a folder. Choose another --output folder."
     return f"could not write the site to {output} ({exc.strerror or exc})."
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import shutil
 from collections import Counter
@@ -11,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import lxml.html
+from helpers import ROOT, project, set_cell
 
 from dps_publish.cli import main
-from helpers import ROOT, project, set_cell
 
 
 def _figures(output: Path):

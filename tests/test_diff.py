@@ -6,10 +6,10 @@ import json
 import shutil
 
 import lxml.html
-
-from dps_publish.cli import main
 from helpers import ROOT, read_rows, set_cell, write_rows
 from test_open_data import one_round_data  # noqa: F401 - the fixture: the data after round one
+
+from dps_publish.cli import main
 
 
 def _cli(*args) -> int:

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from frictionless import validate as frictionless_validate
+from helpers import ROOT, project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from dps_publish.pipeline import build
 from dps_publish.problems import CODES, DataProblems
 from dps_publish.publish import build_model
 from dps_publish.validate import validate_folder
-from helpers import ROOT, project
 
 TABLES = sorted(p.name for p in (ROOT / "data").glob("*.csv"))
 AWKWARD = st.one_of(

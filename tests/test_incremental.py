@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from helpers import ROOT, project, read_rows, set_cell, tree_digest, write_rows
 
 from dps_publish.pipeline import build
-from helpers import ROOT, project, read_rows, set_cell, tree_digest, write_rows
 
 
 def _edit_provider(data):

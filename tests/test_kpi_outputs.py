@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import lxml.html
 import pandas as pd
+from helpers import ROOT, build_site, read_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from dps_publish.datapackage import table_csv
 from dps_publish.model import KpiDefinition, KpiValue
 from dps_publish.publish import publish_kpis
 from dps_publish.rules import SourceTable
-from helpers import ROOT, build_site, read_rows
 
 LOT_PROVIDERS = {  # public providers on each DPS lot of the example data
     lot: sorted({r["provider_id"] for r in read_rows(ROOT / "data" / "listings.csv")[1]

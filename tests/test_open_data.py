@@ -12,11 +12,11 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from helpers import ROOT, file_texts, project, read_rows, set_cell, tree_digest, write_rows
 
 from dps_publish.cli import main
 from dps_publish.problems import BuildError
 from dps_publish.schemas import load_schema
-from helpers import ROOT, file_texts, project, read_rows, set_cell, tree_digest, write_rows
 
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
 

@@ -6,9 +6,8 @@ import shutil
 import sys
 
 import pytest
-
 from browser import html_pages, launch_chromium, serve
-from helpers import ROOT, build_site, file_texts, read_rows, write_rows
+from helpers import ROOT, build_site, read_rows, write_rows
 
 MARK = "window.__xss=(window.__xss||0)+1"
 PAYLOADS = (
