@@ -111,7 +111,11 @@ def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
 
 
 def site_pages(model: SiteModel) -> list[Page]:
-    """Every generated page, each standard page followed by its easy-read twin."""
+    """Every generated page, each standard page followed by its easy-read twin (worked out once per model)."""
+    return model._by("site-pages", lambda: _site_pages(model))
+
+
+def _site_pages(model: SiteModel) -> list[Page]:
     pages: list[Page] = []
 
     def pair(path: str, template: str, title: str, easy_title: str, parent=None, **context) -> None:

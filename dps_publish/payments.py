@@ -34,10 +34,17 @@ def publishable_payments(frame: pd.DataFrame | None, public_ids: set[str]) -> pd
 
 
 def money_text(values: pd.Series) -> pd.Series:
-    """Amounts as ``cell(Decimal(x))`` writes them: whole pounds without decimals, no leading zeros."""
-    values = values.str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
-    whole = values.str.fullmatch(r"-?[0-9]+(\.0+)?")
-    values = values.where(~whole, values.str.replace(r"\.0+$", "", regex=True))
+    """Amounts as ``cell(Decimal(x))`` writes them: whole pounds without decimals, no leading zeros.
+
+    Only the cells that need it are rewritten: most amounts are already in that form.
+    """
+    values = values.copy()
+    leading = values.str.match(r"-?0[0-9]")
+    if leading.any():
+        values[leading] = values[leading].str.replace(r"^(-?)0+(?=[0-9])", r"\1", regex=True)
+    whole = values.str.endswith(".0") | values.str.endswith(".00") | values.str.fullmatch(r"-?[0-9]+\.0+")
+    if whole.any():
+        values[whole] = values[whole].str.replace(r"\.0+$", "", regex=True)
     return values.where(values != "-0", "0")
 
 
