@@ -21,7 +21,6 @@ from pathlib import Path
 
 from .model import PUBLISHED, SiteModel
 from .payments import to_csv as payments_csv
-from .problems import BuildError
 from .schemas import load_schema, published_schema
 from .settings import PublishSettings
 
@@ -195,14 +194,3 @@ def _sources(model: SiteModel) -> list[dict]:
         if figure.source:
             titles.append(figure.source)
     return [{"title": t} for t in dict.fromkeys(titles)]
-
-
-def check_data_package(folder: Path) -> None:
-    """Validate the written package with frictionless itself; a failure stops the build."""
-    from frictionless import validate
-
-    report = validate(str(folder / "datapackage.json"))
-    if not report.valid:
-        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
-        errors += [f"{e.type}: {e.message}" for e in report.errors][:10]
-        raise BuildError("the data package did not pass frictionless validation:\n  " + "\n  ".join(errors))
