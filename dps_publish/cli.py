@@ -32,7 +32,7 @@ def parser() -> argparse.ArgumentParser:
                         help="folder of hand-written pages (default: content)")
     common.add_argument("--theme", type=Path, default=Path("theme"), help="the site's theme (default: theme)")
     common.add_argument("--cache", type=Path, default=Path(".dps-cache"),
-                        help="folder that keeps rendered charts between builds (default: .dps-cache)")
+                        help="folder that keeps rendered charts and checked tables between builds (default: .dps-cache)")
     common.add_argument("--frozen", type=Path, default=Path("published"),
                         help="folder of frozen (published) rounds, kept in the repository (default: published)")
     common.add_argument("--json", action="store_true", help="print the result or the problems as JSON, for scripts")

@@ -79,23 +79,27 @@ class Resource:
 
 
 def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Resource]:
-    """Each published table as CSV and JSON, with its descriptor: worked out before anything is written."""
-    resources = []
-    for name, cls in PUBLISHED.items():
-        if name in exclude:
-            continue
-        rows = model.table(name)
-        names = [f.name for f in dataclasses.fields(cls)]
-        if name == "payments":  # columns, not objects: a year of payments can be millions of rows
-            data, as_json = payments_csv(rows), None
-        else:
-            data, as_json = table_csv(rows, names), table_json(rows, names)
-        source = load_schema(name).descriptor
-        schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
-        resources.append(Resource(name, data, as_json, csv_resource(
-            name, f"{name}.csv", data, schema, title=source.get("title", name),
-            description=source.get("description", ""))))
-    return resources
+    """Each published table as CSV and JSON, with its descriptor: worked out before anything is written.
+
+    Each table is serialised once per model: the change summary, the version
+    rule and the writer all ask for the same bytes.
+    """
+    return [model._by(f"resource:{name}", lambda name=name, cls=cls: _table_resource(model, name, cls))
+            for name, cls in PUBLISHED.items() if name not in exclude]
+
+
+def _table_resource(model: SiteModel, name: str, cls) -> Resource:
+    rows = model.table(name)
+    names = [f.name for f in dataclasses.fields(cls)]
+    if name == "payments":  # columns, not objects: a year of payments can be millions of rows
+        data, as_json = payments_csv(rows), None
+    else:
+        data, as_json = table_csv(rows, names), table_json(rows, names)
+    source = load_schema(name).descriptor
+    schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
+    return Resource(name, data, as_json, csv_resource(
+        name, f"{name}.csv", data, schema, title=source.get("title", name),
+        description=source.get("description", "")))
 
 
 def csv_resource(name: str, path: str, data: bytes, schema: dict, **about) -> dict:

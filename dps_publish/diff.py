@@ -75,8 +75,10 @@ class ChangeSummary:
 
 
 def new_tables(model: SiteModel) -> dict[str, list[dict]]:
-    return {r.name: list(csv.DictReader(io.StringIO(r.csv.decode("utf-8"), newline="")))
-            for r in table_resources(model, exclude=("payments",))}
+    """The published tables (payments aside) as rows of text, read back from their CSV: once per model."""
+    return model._by("new-tables", lambda: {
+        r.name: list(csv.DictReader(io.StringIO(r.csv.decode("utf-8"), newline="")))
+        for r in table_resources(model, exclude=("payments",))})
 
 
 def change_summary(model: SiteModel, project) -> ChangeSummary:

@@ -21,6 +21,7 @@ with a clean build, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -132,8 +133,53 @@ class PageReuse:
 
 
 def fingerprint(*parts) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return Fingerprinter().of(*parts)
+
+
+class Fingerprinter:
+    """Content digests of model objects, each object digested once per build.
+
+    Pages share most of their objects (a district page lists hundreds of
+    listings that other pages list too), so a dataclass or tuple's digest is
+    kept for the life of the fingerprinter, with the object itself so its
+    ``id`` cannot be reused. Values are described by type and ``repr``, fields
+    by name: the same digest means the same content, as ``repr`` would show it.
+    """
+
+    def __init__(self):
+        self._memo: dict[int, tuple[object, bytes]] = {}
+
+    def of(self, *parts) -> str:
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(self._digest(part))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def _digest(self, value) -> bytes:
+        kind = type(value)
+        if kind in _SCALARS:
+            return f"{kind.__name__}:{value!r}".encode()
+        known = self._memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        digest = hashlib.sha256(kind.__qualname__.encode())
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for item in dataclasses.fields(value):
+                if item.repr:
+                    digest.update(item.name.encode() + b"=" + self._digest(getattr(value, item.name)) + b",")
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                digest.update(self._digest(item) + b",")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                digest.update(self._digest(key) + b":" + self._digest(item) + b",")
+        else:
+            digest.update(repr(value).encode())
+        result = digest.digest()
+        if isinstance(value, tuple) or dataclasses.is_dataclass(value):
+            self._memo[id(value)] = (value, result)  # immutable by convention: the model is frozen
+        return result
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), bytes})

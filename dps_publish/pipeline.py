@@ -91,7 +91,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         result.up_to_date = True
         return result
     with clock("validate"):
-        result.validation = validate_folder(project.data)
+        result.validation = validate_folder(project.data, Path(project.cache).parent if project.cache else None)
     if not result.validation.ok:
         raise DataProblems(result.validation.problems)
     with clock("model"):

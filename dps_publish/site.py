@@ -17,11 +17,12 @@ from pathlib import Path
 
 from .assets import write_assets
 from .charts import ChartRenderer
-from .incremental import PageReuse, fingerprint
+from .incremental import Fingerprinter, PageReuse
 from .model import SiteModel, SiteView
 from .news import provider_names, round_news
 from .pages import site_pages
 from .problems import BuildError
+from .search import merged_shards
 from .settings import PublishSettings
 from .templating import template_filters, template_globals
 
@@ -131,13 +132,14 @@ class DataPagesGenerator:
         entries = sitemap_entries(self.pages, self.context)
         out = Path(self.settings["OUTPUT_PATH"])
         reuse: PageReuse = self.settings.get("DPS_REUSE") or PageReuse(None, {})
-        site_wide = fingerprint(SiteView(self.model).fingerprint_parts(), self.settings["DPS_SETTINGS"],
-                                self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme))
+        fingerprints = Fingerprinter()
+        site_wide = fingerprints.of(SiteView(self.model).fingerprint_parts(), self.settings["DPS_SETTINGS"],
+                                    self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme))
         for page in self.pages:
             for chart in page.context.get("charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
             context = {**page.context, **self._extra(page, entries)}
-            if reuse.try_reuse(page.save_as, fingerprint(site_wide, page, sorted(context.items())), out):
+            if reuse.try_reuse(page.save_as, fingerprints.of(site_wide, page, sorted(context.items())), out):
                 continue
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
@@ -146,9 +148,12 @@ class DataPagesGenerator:
                           self.model.published_on)
 
     def _extra(self, page, entries) -> dict:
-        """What a few pages show besides their own context: the sitemap, and the data pages' downloads."""
+        """What a few pages show besides their own context: the sitemap, the search shards and the data pages'
+        downloads."""
         if page.template == "sitemap":
             return {"sitemap_entries": entries}
+        if page.template == "search":  # the search index's other shards, merged in the browser
+            return {"search_shards": merged_shards(f"{e.path}index.html" for e in entries)}
         if page.template.startswith("data"):
             return {"publication": self.settings.get("DPS_PUBLICATION"), "data_resources": data_resources()}
         return {}

@@ -17,6 +17,7 @@ from .problems import Problem
 from .readers import find_table_files, normalise_label, read_table
 from .rules import SourceTable, check_foreign_keys, check_rules
 from .schemas import TABLE_ORDER, load_schema
+from .tablecache import TableCache
 
 
 @dataclass
@@ -33,8 +34,11 @@ def shipped_districts() -> Path:
     return Path(str(resources.files(__package__).joinpath("reference/districts.csv")))
 
 
-def validate_folder(data_dir: Path) -> Validation:
+def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
+    """Every problem of the data folder. With a ``cache`` folder, a table file that passed its own
+    checks in an earlier build is not read or checked again (see ``tablecache``)."""
     data_dir = Path(data_dir)
+    kept = TableCache(Path(cache) if cache is not None else None)
     if not data_dir.is_dir():
         return Validation({}, [Problem(str(data_dir), None, None, "missing-folder", None,
                                        "this data folder does not exist. Check the path given with --data.")])
@@ -51,6 +55,11 @@ def validate_folder(data_dir: Path) -> Validation:
                                         f"the {name} table is needed but there is no {name}.csv or {name}.xlsx "
                                         "in the data folder. Add it."))
             continue
+        cached = kept.load(name, path)
+        if cached is not None:
+            tables[name] = cached
+            continue
+        before = len(problems)
         raw = read_table(name, path)
         problems += raw.problems
         if not raw.labels:
@@ -72,6 +81,8 @@ def validate_folder(data_dir: Path) -> Validation:
             unreadable.add(name)  # its own problems are reported; other tables are not checked against it
         else:
             tables[name] = table
+            if len(problems) == before:
+                kept.save(table, path)
     # All problems are reported together: tables that could be read are checked against each other.
     problems += check_foreign_keys(tables, unreadable)
     problems += check_rules(tables)

@@ -1,0 +1,125 @@
+"""Tables already checked, kept between builds so an unchanged file is not read again.
+
+A year of payments takes seconds to read, normalise and check; a rebuild after
+a provider's description changed should not pay that again. A table that
+passed its own checks (stages 1 to 3) is kept in the build cache as Arrow
+files, keyed on the file's bytes and the publisher's own code: the same key
+means the same table and the same (empty) list of problems. Cross-table rules
+(foreign keys, contract rules) still run on every build, because another
+table may have changed. Nothing here is ever published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .rules import SourceTable
+
+CACHE_VERSION = "1"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered for as long as its size, time and inode stay the same."""
+    stat = path.stat()
+    key = (str(path.absolute()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    known = _DIGESTS.get(key)
+    if known is None:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        known = _DIGESTS[key] = digest.hexdigest()
+    return known
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def code_digest() -> str:
+    """The publisher's own code and schemas: a new version may read or check differently."""
+    if not _CODE:
+        digest = hashlib.sha256(CACHE_VERSION.encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
+
+
+_CODE: list[str] = []
+
+
+@dataclass
+class TableCache:
+    folder: Path | None
+
+    def key(self, name: str, path: Path) -> str:
+        return hashlib.sha256(f"{name}\0{path.name}\0{file_digest(path)}\0{code_digest()}".encode()).hexdigest()[:32]
+
+    def load(self, name: str, path: Path) -> SourceTable | None:
+        """The table as checked by an earlier build, or None."""
+        if self.folder is None:
+            return None
+        base = self.folder / "tables" / f"{name}-{self.key(name, path)}"
+        try:
+            about = json.loads((base / "about.json").read_text(encoding="utf-8"))
+            frame = _read(base / "frame.arrow")
+            typed = _read(base / "typed.arrow") if about["typed_differs"] else None
+        except (OSError, ValueError, KeyError):
+            return None
+        if typed is not None:
+            for column in frame.columns:
+                if column not in typed.columns:
+                    typed[column] = frame[column]
+            typed = typed[list(frame.columns)]
+        return SourceTable(name, path.name, frame if typed is None else typed, frame, frozenset(about["present"]))
+
+    def save(self, table: SourceTable, path: Path) -> None:
+        """Keep a table that passed its own checks; any older copy of the same table is removed."""
+        if self.folder is None:
+            return
+        tables = self.folder / "tables"
+        base = tables / f"{table.name}-{self.key(table.name, path)}"
+        partial = base.with_name(base.name + ".part")
+        try:
+            _remove(partial)
+            partial.mkdir(parents=True)
+            _write(table.frame, partial / "frame.arrow")
+            differs = [c for c in table.frame.columns if not table.typed[c].equals(table.frame[c])]
+            if differs:
+                _write(table.typed[differs], partial / "typed.arrow")
+            (partial / "about.json").write_text(json.dumps({"present": sorted(table.present),
+                                                            "typed_differs": bool(differs)}), encoding="utf-8")
+            for old in tables.glob(f"{table.name}-*"):
+                if old.name.rsplit("-", 1)[-1].isalnum() and len(old.name) == len(base.name):
+                    _remove(old)
+            os.replace(partial, base)
+        except OSError:
+            _remove(partial)  # a cache that cannot be written is only slower, never wrong
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    feather.write_feather(pa.Table.from_pandas(frame, preserve_index=True), str(path), compression="uncompressed")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    import pyarrow.feather as feather
+
+    return feather.read_table(str(path), memory_map=True).to_pandas()
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
