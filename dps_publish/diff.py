@@ -18,6 +18,7 @@ from pathlib import Path
 from .changes import Change, compare, read_tables
 from .datapackage import table_resources
 from .freeze import frozen_rounds
+from .incremental import walk_files
 from .model import SiteModel
 from .news import round_news
 from .pages import site_pages
@@ -105,8 +106,9 @@ def change_summary(model: SiteModel, project) -> ChangeSummary:
 
 
 def built_pages(output: Path) -> set[str]:
-    return {p.relative_to(output).as_posix().removesuffix("index.html") for p in output.rglob("index.html")
-            if not p.relative_to(output).as_posix().startswith(("pagefind/", "theme/"))}
+    return {name.removesuffix("index.html") for name, _ in walk_files(output)
+            if name.endswith("index.html") and (name == "index.html" or name.endswith("/index.html"))
+            and not name.startswith(("pagefind/", "theme/"))}
 
 
 def planned_pages(model: SiteModel, content: Path) -> set[str]:
