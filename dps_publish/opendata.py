@@ -20,10 +20,9 @@ from .changes import Change, compare, read_tables
 from .datapackage import package_version, table_resources, write_data_package
 from .freeze import check_frozen_payments, latest_manifest, publish_frozen
 from .model import SiteModel
-from .payments import financial_quarters
 from .problems import BuildError
 from .settings import PublishSettings
-from .transparency import spend_payments, write_transparency
+from .transparency import spend_quarters, write_transparency
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) 
 
     rounds = frozen_rounds(frozen)
     resources = table_resources(model, exclude=("payments",))
-    quarters = sorted(set(financial_quarters(spend_payments(model)["payment_date"]))) if len(model.payments) else []
+    quarters = sorted(set(spend_quarters(model))) if len(model.payments) else []
     changelog = build_changelog([(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
     return Publication(
         version=package_version(model, resources, rounds[-1].manifest if rounds else None),
@@ -125,7 +124,7 @@ def check_open_data(data_out: Path, trusted: set[str] = frozenset()) -> list[str
     content hash): a year of payments is not read again because a provider's
     description changed. Returns the keys of every table now known to be valid.
     """
-    from frictionless import Package, validate
+    from frictionless import Package
 
     packages = [data_out / "datapackage.json", *sorted(data_out.glob("rounds/*/datapackage.json")),
                 data_out / "openreferral" / "datapackage.json"]
@@ -136,7 +135,7 @@ def check_open_data(data_out: Path, trusted: set[str] = frozenset()) -> list[str
         if not path.is_file():
             continue
         descriptor = json.loads(path.read_text(encoding="utf-8"))
-        structure = validate(str(path), limit_rows=1)  # the descriptor itself, cheaply
+        structure = Package.validate_descriptor(str(path))  # the descriptor itself, against the profile
         if not structure.valid:
             raise BuildError(f"{path.relative_to(data_out.parent)} is not a valid data package: "
                              + "; ".join(e.message for e in structure.errors)[:2000])

@@ -14,6 +14,7 @@ import dataclasses
 
 import pandas as pd
 
+from .csvtext import frame_csv
 from .model import Payment
 
 REDACTED = "REDACTED - personal data"
@@ -58,4 +59,4 @@ def financial_quarters(dates: pd.Series) -> pd.Series:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return frame_csv(frame)

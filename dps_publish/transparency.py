@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .csvtext import frame_csv
 from .datapackage import cell
 from .model import SiteModel
 from .payments import financial_quarters
@@ -95,22 +96,41 @@ SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transacti
 
 def spend_payments(model: SiteModel) -> pd.DataFrame:
     """The payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
-    amounts = pd.to_numeric(model.payments["amount_gbp"])
-    return model.payments[amounts.abs() > SPEND_THRESHOLD]
+    def over() -> pd.DataFrame:
+        amounts = model.payments["amount_gbp"].astype("float64")
+        return model.payments[amounts.abs() > SPEND_THRESHOLD]
+
+    return model._by("spend-payments", over)
+
+
+def spend_quarters(model: SiteModel) -> pd.Series:
+    """Each spend payment's financial quarter, worked out once per day rather than once per payment."""
+    def quarters() -> pd.Series:
+        dates = spend_payments(model)["payment_date"]
+        days = dates.drop_duplicates()
+        by_day = dict(zip(days, financial_quarters(days)))
+        return dates.map(by_day).astype("str")
+
+    return model._by("spend-quarters", quarters)
 
 
 def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:
     """Each financial quarter's payments of more than £500 either way, in the Code's columns."""
-    over = spend_payments(model).copy()
-    over.insert(0, "body_name", settings.council_name)
+    over = spend_payments(model)
+    quarters = spend_quarters(model)
     columns = [name for name, _ in SPEND_COLUMNS]
-    over = over.rename(columns={v: k for k, v in SPEND_SOURCE.items()})[columns]
-    quarters = financial_quarters(over["payment_date"])
-    return {q: over[quarters == q] for q in sorted(quarters.unique())}
+    source = [SPEND_SOURCE.get(name, name) for name in columns[1:]]
+    result = {}
+    for quarter in sorted(quarters.unique()):
+        rows = over[(quarters == quarter).to_numpy()][source]
+        rows.columns = columns[1:]
+        rows.insert(0, "body_name", pd.Series(settings.council_name, index=rows.index, dtype="str"))
+        result[quarter] = rows
+    return result
 
 
 def spend_csv(rows: pd.DataFrame) -> bytes:
-    return rows.rename(columns=dict(SPEND_COLUMNS)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return frame_csv(rows.rename(columns=dict(SPEND_COLUMNS)))
 
 
 def rows_csv(rows: list[dict], columns) -> bytes:

@@ -1,0 +1,66 @@
+"""Large tables of text as CSV, byte for byte as Python's ``csv`` module writes them, in Arrow.
+
+A year of payments is millions of rows; pandas' ``to_csv`` takes seconds per
+file. Here every column is joined in Arrow's compute kernels instead, with
+the ``csv`` module's rules (``QUOTE_MINIMAL``, ``\\r\\n`` line ends): a cell
+is quoted only when it holds a comma, a double quote or a line break, and a
+double quote inside it is doubled. A test compares the two on awkward text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+SPECIAL = (b",", b'"', b"\r", b"\n")
+
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    """The frame (every column text) as CSV with a header row, as ``frame.to_csv(index=False, lineterminator="\\r\\n")``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    header = io.StringIO(newline="")
+    csv.writer(header, lineterminator="\r\n").writerow(list(frame.columns))
+    if not len(frame):
+        return header.getvalue().encode("utf-8")
+
+    def text(value: str):
+        return pa.scalar(value, pa.large_string())
+
+    parts = []
+    for name in frame.columns:
+        column = pa.array(frame[name], from_pandas=True)
+        if not isinstance(column, pa.ChunkedArray):
+            column = pa.chunked_array([column])
+        column = pc.fill_null(column.cast(pa.large_string()), text(""))
+        if _may_need_quotes(column):
+            needs = pc.match_substring_regex(column, '[,"\r\n]')
+            quoted = pc.binary_join_element_wise(text('"'), pc.replace_substring(column, '"', '""'), text('"'),
+                                                 text(""))
+            column = pc.if_else(needs, quoted, column)
+        parts += [column, text(",")]
+    parts[-1] = text("\r\n")
+    lines = pc.binary_join_element_wise(*parts, text(""))
+    body = b"".join(_chunk_bytes(chunk) for chunk in lines.chunks)
+    return header.getvalue().encode("utf-8") + body
+
+
+def _may_need_quotes(column) -> bool:
+    """A fast look at the column's raw bytes: most columns hold no comma, quote or line break at all."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        if data is not None:
+            raw = data.to_pybytes()
+            if any(raw.find(c) >= 0 for c in SPECIAL):
+                return True
+    return False
+
+
+def _chunk_bytes(chunk) -> bytes:
+    import numpy as np
+
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+    return memoryview(chunk.buffers()[2])[int(offsets[0]):int(offsets[-1])].tobytes()
