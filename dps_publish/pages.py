@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .model import District, Listing, SiteModel
+from .model import District, SiteModel
 
 EASY_READ = "easy-read/"
 SUPPORT_TYPE_WORDS = {
@@ -76,24 +76,29 @@ def find_support_listings(model: SiteModel, district: District, support_type: st
                           age_group: str | None = None) -> list[tuple]:
     """(lot, [(provider, listing)]) for the DPS lots in a district: awarded listings only."""
     groups = []
-    for programme in model.programmes:
-        if programme.route != "dynamic-purchasing-system":
-            continue
-        for lot in model.lots_of(programme.programme_id):
-            rows = [
-                (model.provider(x.provider_id), x)
-                for x in model.listings_of_lot(lot.programme_id, lot.lot_id)
-                if _shown_in_find_support(x, district, support_type, age_group)
-            ]
-            if rows:
-                groups.append((lot, sorted(rows, key=lambda r: r[0].name.lower())))
+    for lot, rows in _district_listings(model, district):
+        rows = [r for r in rows if (support_type is None or support_type in r[1].support_types)
+                and (age_group is None or age_group in r[1].age_groups)]
+        if rows:
+            groups.append((lot, rows))
     return groups
 
 
-def _shown_in_find_support(x: Listing, district: District, support_type, age_group) -> bool:
-    return (x.status == "awarded" and district.code in x.districts
-            and (support_type is None or support_type in x.support_types)
-            and (age_group is None or age_group in x.age_groups))
+def _district_listings(model: SiteModel, district: District) -> list[tuple]:
+    """Each DPS lot's awarded listings in a district, by provider name: once per district, not per filter."""
+    def build() -> list[tuple]:
+        groups = []
+        for programme in model.programmes:
+            if programme.route != "dynamic-purchasing-system":
+                continue
+            for lot in model.lots_of(programme.programme_id):
+                rows = [(model.provider(x.provider_id), x)
+                        for x in model.listings_of_lot(lot.programme_id, lot.lot_id)
+                        if x.status == "awarded" and district.code in x.districts]
+                groups.append((lot, sorted(rows, key=lambda r: r[0].name.lower())))
+        return groups
+
+    return model._by(f"district-listings:{district.code}", build)
 
 
 @dataclass(frozen=True)

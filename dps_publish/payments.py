@@ -30,8 +30,17 @@ def publishable_payments(frame: pd.DataFrame | None, public_ids: set[str]) -> pd
     hidden = individual | ~out["provider_id"].isin(public_ids)
     out.loc[hidden, "provider_id"] = ""
     out["amount_gbp"] = money_text(out["amount_gbp"])
-    out = out.sort_values(["payment_date", "transaction_id"], kind="stable").reset_index(drop=True)
-    return out
+    return _by_date(out)
+
+
+def _by_date(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by payment date then transaction, stably (as ``sort_values(kind="stable")``), in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pa.table({c: pa.array(frame[c], type=pa.large_string()) for c in ("payment_date", "transaction_id")})
+    order = pc.sort_indices(keys, sort_keys=[("payment_date", "ascending"), ("transaction_id", "ascending")])
+    return frame.take(order.to_numpy()).reset_index(drop=True)
 
 
 def money_text(values: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .csvtext import frame_csv
@@ -97,8 +98,8 @@ SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transacti
 def spend_payments(model: SiteModel) -> pd.DataFrame:
     """The payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
     def over() -> pd.DataFrame:
-        amounts = model.payments["amount_gbp"].astype("float64")
-        return model.payments[amounts.abs() > SPEND_THRESHOLD]
+        amounts = model.payments["amount_gbp"].astype("float64").to_numpy(dtype="float64")
+        return model.payments[np.abs(amounts) > SPEND_THRESHOLD]
 
     return model._by("spend-payments", over)
 
