@@ -74,8 +74,15 @@ def table_json(rows, names: list[str]) -> bytes:
 class Resource:
     name: str
     csv: bytes
-    json: bytes | None  # None for payments: published as CSV only (a JSON copy of millions of rows helps no one)
+    rows: tuple | None  # None for payments: published as CSV only (a JSON copy of millions of rows helps no one)
     descriptor: dict
+
+    @property
+    def json(self) -> bytes | None:
+        """The JSON copy, made only when it is written: the version rule and the change summary need only the CSV."""
+        if self.rows is None:
+            return None
+        return table_json(self.rows, [f["name"] for f in self.descriptor["schema"]["fields"]])
 
 
 def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Resource]:
@@ -94,7 +101,7 @@ def _table_resource(model: SiteModel, name: str, cls) -> Resource:
     if name == "payments":  # columns, not objects: a year of payments can be millions of rows
         data, as_json = payments_csv(rows), None
     else:
-        data, as_json = table_csv(rows, names), table_json(rows, names)
+        data, as_json = table_csv(rows, names), tuple(rows)
     source = load_schema(name).descriptor
     schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
     return Resource(name, data, as_json, csv_resource(

@@ -65,19 +65,24 @@ def output_digest(output: Path) -> str:
     """A cheap check that ``output/`` is as the last build left it: names, sizes and times of its files."""
     digest = hashlib.sha256()
     if Path(output).is_dir():
-        for name, stat in sorted(walk_files(Path(output))):
-            digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        lines = sorted(f"{name}:{stat.st_size}:{stat.st_mtime_ns}\n" for name, stat in walk_files(Path(output)))
+        digest.update("".join(lines).encode())
     return digest.hexdigest()
 
 
-def walk_files(root: Path, prefix: str = ""):
+def walk_files(root: Path) -> list[tuple[str, os.stat_result]]:
     """Every file below ``root`` as (path relative to root, stat), without following links: fast on big sites."""
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from walk_files(Path(entry.path), f"{prefix}{entry.name}/")
-            elif entry.is_file(follow_symlinks=False):
-                yield f"{prefix}{entry.name}", entry.stat(follow_symlinks=False)
+    found = []
+    folders = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((prefix + entry.name, entry.stat(follow_symlinks=False)))
+    return found
 
 
 @dataclass
@@ -185,8 +190,8 @@ class Fingerprinter:
         else:
             digest.update(repr(value).encode())
         result = digest.digest()
-        if isinstance(value, tuple) or dataclasses.is_dataclass(value):
-            self._memo[id(value)] = (value, result)  # immutable by convention: the model is frozen
+        if kind is not dict:
+            self._memo[id(value)] = (value, result)  # pages' contexts are never changed once made
         return result
 
 

@@ -57,7 +57,7 @@ def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) 
 
     rounds = frozen_rounds(frozen)
     resources = table_resources(model, exclude=("payments",))
-    quarters = sorted(spend_quarters(model).unique()) if len(model.payments) else []
+    quarters = spend_quarters(model)[0] if len(model.payments) else []
     changelog = build_changelog([(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
     return Publication(
         version=package_version(model, resources, rounds[-1].manifest if rounds else None),

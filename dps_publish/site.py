@@ -139,7 +139,8 @@ class DataPagesGenerator:
             for chart in page.context.get("charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
             context = {**page.context, **self._extra(page, entries)}
-            if reuse.try_reuse(page.save_as, fingerprints.of(site_wide, page, sorted(context.items())), out):
+            if reuse.try_reuse(page.save_as, fingerprints.of(
+                    site_wide, page.path, page.template, page.title, page.twin, page.parent, sorted(context.items())), out):
                 continue
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,

@@ -95,22 +95,40 @@ def contracts_register(model: SiteModel, settings: PublishSettings) -> list[dict
 SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transaction_id", "net_amount_gbp": "amount_gbp"}
 
 
+def _spend_mask(model: SiteModel) -> np.ndarray:
+    """Which payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
+    def mask() -> np.ndarray:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        amounts = pc.cast(pa.array(model.payments["amount_gbp"], type=pa.large_string()), pa.float64())
+        return np.abs(amounts.to_numpy()) > SPEND_THRESHOLD
+
+    return model._by("spend-mask", mask)
+
+
 def spend_payments(model: SiteModel) -> pd.DataFrame:
-    """The payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
-    def over() -> pd.DataFrame:
-        amounts = model.payments["amount_gbp"].astype("float64").to_numpy(dtype="float64")
-        return model.payments[np.abs(amounts) > SPEND_THRESHOLD]
-
-    return model._by("spend-payments", over)
+    """The payments the Code asks for, as rows."""
+    return model.payments[_spend_mask(model)]
 
 
-def spend_quarters(model: SiteModel) -> pd.Series:
-    """Each spend payment's financial quarter, worked out once per day rather than once per payment."""
-    def quarters() -> pd.Series:
-        dates = spend_payments(model)["payment_date"]
-        days = dates.drop_duplicates()
-        by_day = dict(zip(days, financial_quarters(days)))
-        return dates.map(by_day).astype("str")
+def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
+    """The financial quarters (``2023-24-q1``) with spend, in order, and each spend payment's place among them.
+
+    Worked out once per day, not once per payment: a year of payments has a few hundred days.
+    """
+    def quarters() -> tuple[list[str], np.ndarray]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        dates = pa.array(model.payments["payment_date"], type=pa.large_string()).filter(pa.array(_spend_mask(model)))
+        if not len(dates):
+            return [], np.array([], dtype=np.int64)
+        days = pc.unique(dates)
+        of_day = financial_quarters(pd.Series(days.to_pylist(), dtype="str")).tolist()
+        names = sorted(set(of_day))
+        day_codes = np.array([names.index(q) for q in of_day], dtype=np.int64)
+        return names, day_codes[pc.index_in(dates, value_set=days).to_numpy()]
 
     return model._by("spend-quarters", quarters)
 
@@ -118,12 +136,12 @@ def spend_quarters(model: SiteModel) -> pd.Series:
 def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:
     """Each financial quarter's payments of more than £500 either way, in the Code's columns."""
     over = spend_payments(model)
-    quarters = spend_quarters(model)
+    names, codes = spend_quarters(model)
     columns = [name for name, _ in SPEND_COLUMNS]
     source = [SPEND_SOURCE.get(name, name) for name in columns[1:]]
     result = {}
-    for quarter in sorted(quarters.unique()):
-        rows = over[(quarters == quarter).to_numpy()][source]
+    for code, quarter in enumerate(names):
+        rows = over[codes == code][source]
         rows.columns = columns[1:]
         rows.insert(0, "body_name", pd.Series(settings.council_name, index=rows.index, dtype="str"))
         result[quarter] = rows
