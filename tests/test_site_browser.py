@@ -625,20 +625,47 @@ def test_median_page_weight_is_under_60_kb(site, parsed_pages):
         )
 
 
-def test_search_for_a_former_name_finds_the_everyday_life_activities_page_first(chromium, base_url):
-    """Pagefind, in the browser: "day opportunities" is a former name of the DPS."""
+def _search(chromium, base_url: str, words: str) -> tuple[list[str], list[str]]:
+    """Type ``words`` into the search page: the (links, titles) of the results."""
     browser = need(chromium)
     context = _new_context(browser)
     page = context.new_page()
     try:
-        problem = _load(page, base_url + "/search/")
+        problem = _load(page, base_url + SEARCH_PAGE)
         assert problem is None, problem
-        page.fill("input.pagefind-ui__search-input", "day opportunities")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=PAGE_TIMEOUT_MS)
+        page.fill("input.pagefind-ui__search-input", words)
+        try:
+            page.wait_for_selector(".pagefind-ui__result-link", timeout=PAGE_TIMEOUT_MS)
+        except Exception:  # noqa: BLE001 - no result: say what the search box said instead
+            message = page.query_selector(".pagefind-ui__message")
+            return [], [message.inner_text() if message else "(no message either)"]
         links = [a.get_attribute("href") for a in page.query_selector_all(".pagefind-ui__result-link")]
         titles = [a.inner_text() for a in page.query_selector_all(".pagefind-ui__result-link")]
     finally:
         context.close()
-    assert links, "the search found nothing"
+    return links, titles
+
+
+def test_search_for_a_former_name_finds_the_everyday_life_activities_page_first(chromium, base_url):
+    """Pagefind, in the browser: "day opportunities" is a former name of the DPS."""
+    links, titles = _search(chromium, base_url, "day opportunities")
+    assert links, f"the search found nothing: {titles}"
     assert links[0] == "/programmes/everyday-life-activities/", (links[:5], titles[:5])
     assert "Everyday Life Activities" in titles[0]
+
+
+def test_search_finds_a_provider_page_indexed_in_another_shard(chromium, base_url, site):
+    """The index comes in shards; the search box merges them. "tandem" is only in Weald Wheels'
+    description, on its own page, which is not in the hub's shard."""
+    from dps_publish.search import HUB, plan_shards
+
+    provider_page = "providers/weald-wheels/index.html"
+    plan = plan_shards(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    shard = next(name for name, files in plan.items() if provider_page in files)
+    assert shard != HUB
+    assert (site / "pagefind" / "shards" / shard / "pagefind-entry.json").is_file()
+    links, titles = _search(chromium, base_url, "tandem")
+    assert links, f"the search found nothing: {titles}"
+    assert links[:1] == ["/providers/weald-wheels/"], (links[:5], titles[:5])
+    assert "Weald Wheels" in titles[0]
+
