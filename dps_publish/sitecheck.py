@@ -77,13 +77,16 @@ def text_blocks(html: bytes) -> Iterator[TextBlock]:
     body = root.find("body")
     if body is None:
         return
-    yield from _walk(body, in_main=False, explains=False)
+    blocks: list[TextBlock] = []
+    _collect(body, False, False, blocks)
+    yield from blocks
     title = root.find("head/title")
     if title is not None and title.text:
         yield TextBlock(" ".join(title.text.split()), False, False)
 
 
-def _walk(element, in_main: bool, explains: bool) -> Iterator[TextBlock]:
+def _collect(element, in_main: bool, explains: bool, blocks: list[TextBlock]) -> None:
+    """Appends the blocks inside ``element``, then its own (a plain recursion: pages nest deeply)."""
     if not isinstance(element.tag, str) or element.tag in SKIP or element.get("hidden") is not None:
         return
     in_main = in_main or element.tag == "main"
@@ -91,13 +94,13 @@ def _walk(element, in_main: bool, explains: bool) -> Iterator[TextBlock]:
     own: list[str] = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str) and child.tag in BLOCKS:
-            yield from _walk(child, in_main, explains)
+            _collect(child, in_main, explains, blocks)
         else:
             own.append(_inline_text(child))
         own.append(child.tail or "")
     text = " ".join("".join(own).split())
     if text:
-        yield TextBlock(text, in_main, explains)
+        blocks.append(TextBlock(text, in_main, explains))
 
 
 def _inline_text(element) -> str:
@@ -153,6 +156,8 @@ def _sentence_problems(page, blocks, tables) -> list[Problem]:
     for block in blocks:
         if not block.in_main:
             continue
+        if len(block.text.split()) <= MAX_EASY_READ_WORDS:
+            continue  # no sentence in it can be too long: most blocks are short
         for sentence in sentences(block.text):
             words = count_words(sentence)
             if words > MAX_EASY_READ_WORDS:
