@@ -24,6 +24,7 @@ from .pages import site_pages
 from .problems import BuildError
 from .search import merged_shards
 from .settings import PublishSettings
+from .tablecache import code_digest
 from .templating import template_filters, template_globals
 
 PLUGIN = "dps_publish.site"
@@ -134,7 +135,8 @@ class DataPagesGenerator:
         reuse: PageReuse = self.settings.get("DPS_REUSE") or PageReuse(None, {})
         fingerprints = Fingerprinter()
         site_wide = fingerprints.of(SiteView(self.model).fingerprint_parts(), self.settings["DPS_SETTINGS"],
-                                    self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme))
+                                    self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme),
+                                    code_digest())  # a new version of the publisher may render differently
         for page in self.pages:
             for chart in page.context.get("charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
