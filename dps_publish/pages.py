@@ -154,14 +154,17 @@ def _site_pages(model: SiteModel) -> list[Page]:
         pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
              ("Organisations that give support", "providers/"), provider=provider,
              listings=model.listings_of_provider(provider.provider_id))
+    from .performance import lot_performance
+
     pair("programmes/", "programmes", "How the council buys support", "How the council buys support", home)
     for programme in model.programmes:
         pair(programme_path(programme.programme_id), "programme", programme.name, programme.easy_read_name,
              ("How the council buys support", "programmes/"), programme=programme)
         for lot in model.lots_of(programme.programme_id):
+            kpis = lot_performance(model, lot.programme_id, lot.lot_id)
             pair(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name, lot.easy_read_name,
                  (programme.name, programme_path(programme.programme_id)), programme=programme, lot=lot,
-                 members=lot_members(model, lot))
+                 members=lot_members(model, lot), kpis=kpis, charts=tuple(k.chart for k in kpis if k.chart))
     from .news import provider_names, round_news
 
     all_news = round_news(model)

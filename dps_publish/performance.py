@@ -79,7 +79,34 @@ def kpi_section(model: SiteModel, programme: Programme, definition: KpiDefinitio
     return KpiSection(definition, chart, periods, by_lot, by_provider, latest)
 
 
-def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods: tuple[str, ...]) -> Chart:
+@dataclass(frozen=True)
+class LotKpi:
+    """One KPI for one lot: its chart by quarter and its latest value, for the lot's page."""
+
+    definition: KpiDefinition
+    chart: Chart | None  # None when every value is withheld: an empty chart tells no one anything
+    latest: KpiValue | None
+
+
+def lot_performance(model: SiteModel, programme_id: str, lot_id: str) -> tuple[LotKpi, ...]:
+    """Each KPI with values for the lot as a whole (not per provider), charted by quarter."""
+    values = [v for v in model.kpis_of(programme_id) if v.lot_id == lot_id and not v.provider_id]
+    found = []
+    for definition in model.kpi_definitions:
+        rows = {v.period: v for v in values if v.kpi_id == definition.kpi_id}
+        if not rows:
+            continue
+        periods = tuple(sorted(rows))
+        chart = None
+        if any(v.value is not None for v in rows.values()):
+            chart = kpi_chart(definition, [rows[p] for p in periods], periods, scope=f"lot {lot_id}",
+                              chart_id=f"kpi-{definition.kpi_id}-lot-{lot_id}")
+        found.append(LotKpi(definition, chart, rows[periods[-1]]))
+    return tuple(found)
+
+
+def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods: tuple[str, ...],
+              scope: str = "whole programme", chart_id: str | None = None) -> Chart:
     kind = UNIT_KIND[definition.unit]
     rows = tuple(
         {"period": p, "value": v.value if v else None, "target": definition.target,
@@ -102,7 +129,7 @@ def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods:
             y="target:Q"))
         layers.append(alt.Chart(rule_data).mark_text(align="left", dx=6, color="#0b0c0c", fontSize=12).encode(
             y="target:Q", text="label:N", x=alt.value(460)))
-    title = f"{definition.name}, whole programme, by quarter"
+    title = f"{definition.name}, {scope}, by quarter"
     spec = alt.layer(*layers).properties(width=460, height=220, title=title).to_dict()
     spec["config"] = base_config()
     columns = (Column("period", "Quarter"), Column("value", _axis_title(definition), kind),
@@ -111,7 +138,8 @@ def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods:
     if any(r["value_withheld"] for r in rows):
         notes = ("A withheld value is not drawn. Counts of fewer than 5 people are withheld, with one more count "
                  "beside each so the small one cannot be worked out.",)
-    return Chart(f"kpi-{definition.kpi_id}", title, kpi_summary(definition, rows), columns, rows, spec, notes)
+    return Chart(chart_id or f"kpi-{definition.kpi_id}", title, kpi_summary(definition, rows), columns, rows, spec,
+                 notes)
 
 
 def kpi_summary(definition: KpiDefinition, rows) -> str:
