@@ -192,7 +192,7 @@ def _site_pages(model: SiteModel) -> list[Page]:
         pid = perf.programme.programme_id
         pair(f"performance/{pid}/", "performance", f"How well it works: {perf.programme.name}",
              f"How well it works: {perf.programme.easy_read_name}", ("How well the support works", "performance/"),
-             performance=perf, charts=tuple(s.chart for s in perf.sections if s.chart))
+             performance=perf, charts=tuple(c for s in perf.sections for c in (s.chart, s.lot_chart) if c))
     pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
     pair("glossary/", "glossary", "Words we use", "Words to know", home)
     pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)

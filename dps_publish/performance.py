@@ -33,6 +33,7 @@ class KpiSection:
     by_lot: tuple[tuple[str, tuple[KpiValue | None, ...]], ...]  # (lot label, value per period)
     by_provider: tuple[tuple[str, str, tuple[KpiValue | None, ...]], ...]  # (provider id, name, values)
     latest: KpiValue | None  # the latest whole-programme value
+    lot_chart: Chart | None = None  # the lots side by side, when there are two or more with values
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,45 @@ def kpi_section(model: SiteModel, programme: Programme, definition: KpiDefinitio
         for pid in providers)
     chart = kpi_chart(definition, [whole.get(p) for p in periods], periods) if whole else None
     latest = whole[max(whole)] if whole else None
-    return KpiSection(definition, chart, periods, by_lot, by_provider, latest)
+    return KpiSection(definition, chart, periods, by_lot, by_provider, latest,
+                      lot_comparison_chart(definition, lots, by_lot, periods))
+
+
+def lot_comparison_chart(definition: KpiDefinition, lots: list[str], by_lot, periods: tuple[str, ...]) -> Chart | None:
+    """One line per lot, by quarter, each labelled at its end and drawn with its own dash, so colour is not the only cue."""
+    kind = UNIT_KIND[definition.unit]
+    rows = tuple(
+        {"period": p, "lot": f"Lot {lot}", "value": v.value if v else None,
+         "value_withheld": "withheld" if v and v.withheld else None}
+        for lot, (_, values) in zip(lots, by_lot) for p, v in zip(periods, values))
+    data = plotted(rows, "value")
+    drawn = sorted({r["lot"] for r in data})
+    if len(drawn) < 2:
+        return None
+    last = {}
+    for row in data:
+        last[row["lot"]] = row  # rows run by quarter within each lot
+    ends = [{**row, "label": f"{row['lot']}: {_label(row['value'], definition.unit)}"} for row in last.values()]
+    encode_x = alt.X("period:O", title="Quarter", sort=list(periods), axis=alt.Axis(labelAngle=0))
+    scale = alt.Scale(domain=[0, 100]) if definition.unit == "percent" else alt.Undefined
+    colour = alt.Color("lot:N", scale=alt.Scale(domain=drawn, range=list(PALETTE[:len(drawn)])), legend=None)
+    dash = alt.StrokeDash("lot:N", scale=alt.Scale(domain=drawn, range=[[1, 0], [8, 4], [2, 3], [12, 3, 2, 3]][:len(drawn)]),
+                          legend=None)
+    lines = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2).encode(
+        x=encode_x, y=alt.Y("value:Q", title=_axis_title(definition), scale=scale), color=colour, strokeDash=dash,
+        detail="lot:N")
+    labels = alt.Chart(alt.Data(values=ends)).mark_text(align="left", dx=8, fontSize=12, color="#0b0c0c").encode(
+        x=encode_x, y="value:Q", text="label:N")
+    title = f"{definition.name}, each lot, by quarter"
+    spec = alt.layer(lines, labels).properties(width=420, height=220, title=title).to_dict()
+    spec["config"] = base_config()
+    columns = (Column("period", "Quarter"), Column("lot", "Lot"), Column("value", _axis_title(definition), kind))
+    latest = ", ".join(f"{r['lot'].lower()} {_label(r['value'], definition.unit)}" for r in last.values())
+    summary = f"{definition.name} for each lot: in its latest quarter with a value, {latest}."
+    notes = ()
+    if any(r["value_withheld"] for r in rows):
+        notes = ("A withheld value is not drawn: the line has a gap there.",)
+    return Chart(f"kpi-{definition.kpi_id}-lots", title, summary, columns, rows, spec, notes)
 
 
 @dataclass(frozen=True)
