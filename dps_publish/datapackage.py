@@ -91,7 +91,8 @@ def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Res
     Each table is serialised once per model: the change summary, the version
     rule and the writer all ask for the same bytes.
     """
-    return [model._by(f"resource:{name}", lambda name=name, cls=cls: _table_resource(model, name, cls))
+    return [_table_resource(model, name, cls) if name == "payments"  # too big to keep: made when it is written
+            else model._by(f"resource:{name}", lambda name=name, cls=cls: _table_resource(model, name, cls))
             for name, cls in PUBLISHED.items() if name not in exclude]
 
 

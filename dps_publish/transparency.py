@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .csvtext import frame_csv
 from .datapackage import cell
@@ -135,17 +136,22 @@ def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
 
 def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:
     """Each financial quarter's payments of more than £500 either way, in the Code's columns."""
-    over = spend_payments(model)
+    return {quarter: spend_quarter(model, settings, quarter) for quarter in spend_quarters(model)[0]}
+
+
+def spend_quarter(model: SiteModel, settings: PublishSettings, quarter: str) -> pd.DataFrame:
+    """One financial quarter's payments of more than £500 either way, in the Code's columns.
+
+    Taken straight from the payments, one quarter at a time: a year of them is never copied whole.
+    """
     names, codes = spend_quarters(model)
+    of_payment = np.full(len(model.payments), -1, dtype=np.int64)
+    of_payment[_spend_mask(model)] = codes
     columns = [name for name, _ in SPEND_COLUMNS]
-    source = [SPEND_SOURCE.get(name, name) for name in columns[1:]]
-    result = {}
-    for code, quarter in enumerate(names):
-        rows = over[codes == code][source]
-        rows.columns = columns[1:]
-        rows.insert(0, "body_name", pd.Series(settings.council_name, index=rows.index, dtype="str"))
-        result[quarter] = rows
-    return result
+    rows = model.payments[of_payment == names.index(quarter)][[SPEND_SOURCE.get(n, n) for n in columns[1:]]]
+    rows.columns = columns[1:]
+    rows.insert(0, "body_name", pd.Series(settings.council_name, index=rows.index, dtype="str"))
+    return rows
 
 
 def spend_csv(rows: pd.DataFrame) -> bytes:
@@ -166,10 +172,13 @@ def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     names = ["contracts-register.csv"]
     (folder / names[0]).write_bytes(rows_csv(contracts_register(model, settings), CONTRACT_COLUMNS))
-    for quarter, rows in spend_over_500(model, settings).items():
+    for quarter in spend_quarters(model)[0] if len(model.payments) else ():
+        rows = spend_quarter(model, settings, quarter)
         if len(rows) + 1 > EXCEL_ROW_LIMIT:
             raise ValueError(f"spend for {quarter} has {len(rows):,} rows, more than a spreadsheet can open")
         name = f"spend-over-500-{quarter}.csv"
         (folder / name).write_bytes(spend_csv(rows))
         names.append(name)
+        del rows
+    pa.default_memory_pool().release_unused()
     return names
