@@ -39,10 +39,40 @@ def _hash_files(digest, folder: Path, label: str) -> None:
     files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file()
                                                      and "__pycache__" not in p.parts)
     for path in files:
-        digest.update(f"{label}:{path.relative_to(folder.parent).as_posix()}\n".encode())
+        digest.update(f"{label}:{path.relative_to(folder.parent).as_posix()}:{file_digest(path)}\n".encode())
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, remembered for as long as its size, time and inode stay the same."""
+    stat = path.stat()
+    key = (str(path.absolute()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    known = _DIGESTS.get(key)
+    if known is None:
+        digest = hashlib.sha256()
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
+        known = _DIGESTS[key] = digest.hexdigest()
+    return known
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def code_digest() -> str:
+    """The publisher's own code and schemas: a new version may read or check differently."""
+    if not _CODE:
+        digest = hashlib.sha256()
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
+
+
+_CODE: list[str] = []
 
 
 def inputs_fingerprint(project) -> str:
@@ -52,7 +82,7 @@ def inputs_fingerprint(project) -> str:
     _hash_files(digest, project.content, "content")
     _hash_files(digest, project.theme, "theme")
     _hash_files(digest, project.frozen, "frozen")
-    _hash_files(digest, Path(__file__).resolve().parent, "code")
+    digest.update(f"code:{code_digest()}\n".encode())
     _hash_files(digest, project.theme.parent / "node_modules" / "govuk-frontend" / "package.json", "govuk")
     digest.update(repr(project.settings).encode())
     digest.update(repr(sorted((k, repr(v)) for k, v in project.settings.pelican.items()

@@ -4,19 +4,20 @@ Pagefind indexes the text inside ``<main>`` of every page. Former names sit in
 hidden search metadata on the pages they used to name, so searching
 "day opportunities" finds the Everyday Life Activities pages.
 
-Pagefind has no incremental mode, and its time grows with the text it reads
-(about half a minute for a county-scale site), so the site is indexed in shards (``plan_shards``): a *hub* of the
-general pages in ``pagefind/``, and in ``pagefind/shards/<name>/`` one shard
-per district's find-support pages and the provider pages (each with its
-easy-read twin) in buckets of about ``PAGES_PER_SHARD`` pages, chosen by a
-hash of the provider's slug. Each shard is one Pagefind run over a folder of
-links to just its pages, two runs at a time. A shard whose pages are the same
-files as in the previous build keeps its previous bundle (linked, not
-copied), so editing one provider re-indexes its bucket and the hub (whose data
-pages give the data's new version), and the districts it works in only if
-what they show of it changed. The search page is told the other
-shards' bundles and Pagefind's search box merges them (``mergeIndex``).
-``pagefind/shards.json`` records which pages each bundle indexed.
+Pagefind has no incremental mode, and its time grows faster than the text it
+reads (about half a minute for a county-scale site), so the site is indexed in
+shards (``plan_shards``): a *hub* of the general pages in ``pagefind/``, and
+in ``pagefind/shards/<name>/`` one shard per district's find-support pages and
+the provider pages (each with its easy-read twin) in buckets of about
+``PAGES_PER_SHARD`` pages, chosen by a hash of the provider's slug. Each shard
+is one Pagefind run over a folder of links to just its pages, two runs at a
+time. A shard whose pages are the same files as in the previous build keeps
+its previous bundle (linked, not copied), so editing one provider re-indexes
+its bucket and the hub (whose data pages give the data's new version), and the
+districts it works in only if what they show of it changed. The search page is
+told the other shards' bundles and Pagefind's search box merges them
+(``mergeIndex``). ``pagefind/shards.json`` records which pages each bundle
+indexed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from .incremental import walk_files
 from .problems import BuildError
 
 PR_SET_PDEATHSIG = 1
@@ -215,18 +217,8 @@ def _pagefind_version() -> str:
 
 def _pages(folder: Path) -> dict[str, Path]:
     """Every HTML page below ``folder`` by its path there, the search bundles left out."""
-    found = {}
-    root = os.fspath(folder)
-    for top, dirs, files in os.walk(root):
-        if top == root:
-            dirs[:] = [d for d in dirs if d != BUNDLE]
-            prefix = ""
-        else:
-            prefix = os.path.relpath(top, root).replace(os.sep, "/") + "/"
-        for name in files:
-            if name.endswith(".html"):
-                found[prefix + name] = Path(top, name)
-    return found
+    return {name: folder / name for name, _ in walk_files(folder)
+            if name.endswith(".html") and not name.startswith(f"{BUNDLE}/")}
 
 
 def _link_pages(files: list[str], pages: dict[str, Path], site: Path) -> None:

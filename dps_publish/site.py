@@ -17,14 +17,13 @@ from pathlib import Path
 
 from .assets import write_assets
 from .charts import ChartRenderer
-from .incremental import Fingerprinter, PageReuse
+from .incremental import Fingerprinter, PageReuse, code_digest
 from .model import SiteModel, SiteView
 from .news import provider_names, round_news
 from .pages import site_pages
 from .problems import BuildError
 from .search import merged_shards
 from .settings import PublishSettings
-from .tablecache import code_digest
 from .templating import template_filters, template_globals
 
 PLUGIN = "dps_publish.site"

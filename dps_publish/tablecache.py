@@ -19,42 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .incremental import code_digest, file_digest
 from .rules import SourceTable
 
 CACHE_VERSION = "1"
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file, remembered for as long as its size, time and inode stay the same."""
-    stat = path.stat()
-    key = (str(path.absolute()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    known = _DIGESTS.get(key)
-    if known is None:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        known = _DIGESTS[key] = digest.hexdigest()
-    return known
-
-
-_DIGESTS: dict[tuple, str] = {}
-
-
-def code_digest() -> str:
-    """The publisher's own code and schemas: a new version may read or check differently."""
-    if not _CODE:
-        digest = hashlib.sha256(CACHE_VERSION.encode())
-        package = Path(__file__).resolve().parent
-        for path in sorted(package.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
-        _CODE.append(digest.hexdigest())
-    return _CODE[0]
-
-
-_CODE: list[str] = []
 
 
 @dataclass
@@ -62,7 +30,8 @@ class TableCache:
     folder: Path | None
 
     def key(self, name: str, path: Path) -> str:
-        return hashlib.sha256(f"{name}\0{path.name}\0{file_digest(path)}\0{code_digest()}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{CACHE_VERSION}\0{name}\0{path.name}\0{file_digest(path)}\0{code_digest()}"
+                              .encode()).hexdigest()[:32]
 
     def load(self, name: str, path: Path) -> SourceTable | None:
         """The table as checked by an earlier build, or None."""

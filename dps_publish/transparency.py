@@ -108,11 +108,6 @@ def _spend_mask(model: SiteModel) -> np.ndarray:
     return model._by("spend-mask", mask)
 
 
-def spend_payments(model: SiteModel) -> pd.DataFrame:
-    """The payments the Code asks for, as rows."""
-    return model.payments[_spend_mask(model)]
-
-
 def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
     """The financial quarters (``2023-24-q1``) with spend, in order, and each spend payment's place among them.
 
