@@ -2,7 +2,13 @@
 
 The values marked PLACEHOLDER are examples under example.org. Before publishing
 for real, set them in publishconf.py (see the README, "Before you publish").
+Every setting is checked when it is loaded: a missing or malformed one stops the
+build and says how to write it. The public build (PUBLIC_BUILD = True, set in
+publishconf.py) also refuses every PLACEHOLDER value and EXAMPLE_DATA = True.
 """
+
+# This is the preview: placeholders are allowed. publishconf.py sets it to True.
+PUBLIC_BUILD = False
 
 SITENAME = "Everyday life support in Kent"
 SITEURL = "https://dps.example.org"  # PLACEHOLDER: the site's public address
@@ -15,12 +21,13 @@ COUNCIL_ADDRESS = "Example House, Example Street, Maidstone, ME14 0XX"  # PLACEH
 # Every page says so while this is True. Set it to False for real data.
 EXAMPLE_DATA = True
 
-# Counts of people below this are withheld ("fewer than 5").
+# Counts of people below this are withheld ("fewer than 5"): a whole number, 2 or more.
 SMALL_NUMBER_THRESHOLD = 5
 
-# Open Contracting: the publisher's registered ocid prefix and the council's
-# organisation identifier (org-id.guide, list GB-LAE). PLACEHOLDER values.
-OCDS_PREFIX = "ocds-xxxxxx"
+# Open Contracting: the publisher's registered ocid prefix ("ocds-" and 6
+# letters or digits) and the council's organisation identifier (org-id.guide,
+# list GB-LAE: GB-LAE-KEN is Kent; check it on org-id.guide).
+OCDS_PREFIX = "ocds-xxxxxx"  # PLACEHOLDER: the prefix the Open Contracting Partnership registers
 COUNCIL_ORG_ID = "GB-LAE-KEN"
 
 DEFAULT_LANG = "en"

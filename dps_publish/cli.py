@@ -1,7 +1,10 @@
 """The ``dps-publish`` command: a thin layer over the pipeline's functions.
 
-Library code raises ``DataProblems`` and ``BuildError``; they are turned into
-plain words and an exit code here, and only here.
+Library code raises ``DataProblems``, ``SettingsError`` and ``BuildError``; they
+are turned into plain words and an exit code here, and only here: 0 done, 1
+problems in the tables, 2 the build failed, 3 problems in the settings file.
+Anything else is a fault in the publisher: its traceback is kept in a file
+under the cache folder for a developer, and the person sees plain words.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from .diff import change_summary
 from .pipeline import Project, build, checked_model, freeze_payments_of, freeze_round_of, validate
 from .problems import BuildError, DataProblems, Problem
 from .progress import progress
-from .settings import load_settings
+from .settings import SettingsError, load_settings
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED, EXIT_SETTINGS, EXIT_STOPPED = 0, 1, 2, 3, 130
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="dps-publish",
         description="Check the council's commissioning tables and publish them as a website and open data.",
+        epilog="Exit codes: 0 done; 1 problems in the tables; 2 the build failed; 3 problems in the settings file.",
     )
     top.add_argument("--version", action="version", version=f"dps-publish {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,9 +66,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
-                      cache=args.cache / "charts", frozen=args.frozen)
     try:
+        if args.command == "templates":  # made from the schemas alone: no settings needed
+            return _templates(args)
+        project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
+                          cache=args.cache / "charts", frozen=args.frozen)
         if args.command == "validate":
             validation = validate(project)
             if not validation.ok:
@@ -73,13 +79,6 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "freeze":
             return _freeze(project, args)
-        if args.command == "templates":
-            from .templates import write_templates
-
-            paths = write_templates(args.folder)
-            _say(f"Wrote {len(paths)} spreadsheet templates to {args.folder}: fill one in, save it in the data "
-                 "folder under the same name, and run dps-publish validate.", args)
-            return EXIT_OK
         if args.command == "diff":
             summary = change_summary(checked_model(project), project)
             if args.json:
@@ -95,12 +94,56 @@ def main(argv: list[str] | None = None) -> int:
 
             serve(args.output, args.port)
         return EXIT_OK
+    except SettingsError as exc:
+        _report_settings(exc, args)
+        return EXIT_SETTINGS
     except DataProblems as exc:
         _report(exc.problems, args)
         return EXIT_PROBLEMS
     except BuildError as exc:
         print(f"The build failed: {exc}\nThe last good site in {args.output} is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"Stopped. Nothing was published; the site in {args.output} is unchanged.", file=sys.stderr)
+        return EXIT_STOPPED
+    except Exception as exc:  # a fault in the publisher itself: the details go to a file, never to the screen
+        report = _keep_fault_report(exc, args)
+        print(f"Something went wrong inside dps-publish itself, not in your tables. Nothing was published; "
+              f"the site in {args.output} is unchanged.\nSend the file {report} to whoever supports the "
+              "publisher: it says what happened.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _keep_fault_report(exc: BaseException, args) -> Path:
+    """The traceback of an unexpected fault, kept for a developer under the cache folder."""
+    import datetime as dt
+    import traceback
+
+    folder = Path(args.cache) / "faults"
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"fault-{stamp}.txt"
+    text = (f"dps-publish {__version__}, command: {' '.join(sys.argv[1:]) or args.command}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        import tempfile
+
+        handle, name = tempfile.mkstemp(prefix="dps-publish-fault-", suffix=".txt")
+        with open(handle, "w", encoding="utf-8") as f:
+            f.write(text)
+        path = Path(name)
+    return path
+
+
+def _templates(args) -> int:
+    from .templates import write_templates
+
+    paths = write_templates(args.folder)
+    _say(f"Wrote {len(paths)} spreadsheet templates to {args.folder}: fill one in, save it in the data "
+         "folder under the same name, and run dps-publish validate.", args)
+    return EXIT_OK
 
 
 def _freeze(project: Project, args) -> int:
@@ -159,6 +202,21 @@ def _report(problems: list[Problem], args) -> None:
           f"the site in {args.output} is unchanged.\n", file=sys.stderr)
     for number, problem in enumerate(problems, start=1):
         print(f"{number}. {problem}  [{problem.code}]", file=sys.stderr)
+
+
+def _report_settings(error: SettingsError, args) -> None:
+    if args.json:
+        print(json.dumps({"valid": False, "settings": str(args.settings), "advice": error.advice,
+                          "problems": [p.to_dict() for p in error.problems]}, indent=2, ensure_ascii=False))
+        return
+    count = len(error.problems)
+    noun = "problem" if count == 1 else "problems"
+    print(f"Found {count} {noun} in the settings file {args.settings}. Nothing was built or published; "
+          f"the site in {args.output} is unchanged.\n", file=sys.stderr)
+    for number, problem in enumerate(error.problems, start=1):
+        print(f"{number}. {problem}  [{problem.code}]", file=sys.stderr)
+    if error.advice:
+        print(f"\n{error.advice}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,26 +1,167 @@
 """Settings the data does not hold, read from ``pelicanconf.py`` / ``publishconf.py``.
 
-Pelican reads the file; the publisher takes the few values it needs into one
-typed object so no stage digs in a shared dict.
+The publisher takes the few values it needs into one typed object so no stage
+digs in a shared dict, and checks them once, here, when they are loaded: a
+settings file that is not there or cannot be read, a setting that is missing or
+of the wrong form, or (in a public build) a placeholder is a ``SettingsError``
+listing every problem at once. Nothing falls back to example values.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
 
-DEFAULTS = {
-    "SITEURL": "https://dps.example.org",
-    "SITENAME": "Everyday life support in Kent",
-    "COUNCIL_NAME": "Kent County Council",
-    "COUNCIL_EMAIL": "accessibility@example.org",
-    "COUNCIL_PHONE": "03000 000000",
-    "COUNCIL_ADDRESS": "Example House, Example Street, Maidstone, ME14 0XX",
-    "EXAMPLE_DATA": True,
-    "SMALL_NUMBER_THRESHOLD": 5,
-    "OCDS_PREFIX": "ocds-xxxxxx",
-    "COUNCIL_ORG_ID": "GB-LAE-KEN",
+from .problems import quote
+
+# Every code a settings problem may carry, with what it means.
+CODES = {
+    "settings-file-missing": "the settings file named does not exist",
+    "settings-file-unreadable": "the settings file cannot be opened",
+    "settings-syntax": "Python cannot read a line of the settings file",
+    "settings-run-error": "the settings file stopped with an error when it ran",
+    "settings-pelican": "Pelican cannot use the settings",
+    "setting-missing": "a setting the publisher needs is not set",
+    "setting-invalid": "a setting is not of the type or form it must have",
+    "setting-placeholder": "a public build with a placeholder value",
 }
+
+REQUIRED = object()  # a Rule without a default must be in the file
+
+
+@dataclass(frozen=True, order=True)
+class SettingProblem:
+    file: str
+    line: int | None
+    setting: str | None
+    code: str
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        place = [self.file]
+        if self.line is not None:
+            place.append(f"line {self.line}")
+        if self.setting:
+            place.append(self.setting)
+        return f"{', '.join(place)}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "file": self.file, "line": self.line, "setting": self.setting,
+                "value": self.value, "message": self.message}
+
+
+REHEARSAL_ADVICE = ("To rehearse the public build with these placeholders, add ALLOW_PLACEHOLDERS = True to the "
+                    "settings file: every page then says it is a rehearsal. Never publish a rehearsal.")
+
+
+class SettingsError(Exception):
+    """The settings file is missing, cannot be read, or holds settings the publisher cannot use: nothing is built."""
+
+    def __init__(self, path: Path | str, problems: list[SettingProblem]):
+        self.path = Path(path)
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def advice(self) -> str | None:
+        return REHEARSAL_ADVICE if any(p.code == "setting-placeholder" for p in self.problems) else None
+
+
+# --- the forms a setting may take -------------------------------------------------------------------------------
+
+_HOST = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+"
+_LOCAL = r"localhost|127\.0\.0\.1"
+SITE_ADDRESS = re.compile(rf"(?:https://{_HOST}|http://(?:{_LOCAL}))(?::\d{{1,5}})?(?:/[A-Za-z0-9._~%-]+)*/?",
+                          re.IGNORECASE)
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _HOST, re.IGNORECASE)
+OCID_PREFIX = re.compile(r"ocds-[a-z0-9]{6}")
+ORG_ID = re.compile(r"GB-[A-Z]{2,6}-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _matches(pattern: re.Pattern) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _is_yes_no(value) -> bool:
+    return type(value) is bool
+
+
+def _is_threshold(value) -> bool:
+    return type(value) is int and value >= 2
+
+
+@dataclass(frozen=True)
+class Rule:
+    setting: str
+    accepts: Callable[[object], bool]
+    form: str  # what a good value is, in words
+    example: str  # a line that would be right
+    default: object = REQUIRED
+
+
+# Every setting the publisher uses, checked once when the settings are loaded.
+RULES = (
+    Rule("SITEURL", _matches(SITE_ADDRESS),
+         "a web address that starts with https:// and has nothing after it (no spaces, no ? or #); http:// is "
+         "only for this computer, like http://127.0.0.1:8000", 'SITEURL = "https://dps.kent.gov.uk"'),
+    Rule("SITENAME", _is_text, "the site's name in quotes", 'SITENAME = "Everyday life support in Kent"'),
+    Rule("COUNCIL_NAME", _is_text, "the council's name in quotes", 'COUNCIL_NAME = "Kent County Council"'),
+    Rule("COUNCIL_EMAIL", _matches(EMAIL), "an email address in quotes", 'COUNCIL_EMAIL = "name@kent.gov.uk"'),
+    Rule("COUNCIL_PHONE", _is_text, "a phone number in quotes", 'COUNCIL_PHONE = "03000 41 41 41"'),
+    Rule("COUNCIL_ADDRESS", _is_text, "a postal address in quotes",
+         'COUNCIL_ADDRESS = "Sessions House, County Road, Maidstone, ME14 1XQ"'),
+    Rule("EXAMPLE_DATA", _is_yes_no, "True or False (a capital letter, no quotes)", "EXAMPLE_DATA = False"),
+    Rule("SMALL_NUMBER_THRESHOLD", _is_threshold, "a whole number of 2 or more (no quotes, no decimal point)",
+         "SMALL_NUMBER_THRESHOLD = 5", default=5),
+    Rule("OCDS_PREFIX", _matches(OCID_PREFIX), "ocds- followed by 6 small letters or digits",
+         'OCDS_PREFIX = "ocds-a1b2c3"'),
+    Rule("COUNCIL_ORG_ID", _matches(ORG_ID),
+         "an org-id.guide identifier: GB-, the list's letters, a dash and the council's code",
+         'COUNCIL_ORG_ID = "GB-LAE-KEN"'),
+    Rule("PUBLIC_BUILD", _is_yes_no, "True or False (a capital letter, no quotes)", "PUBLIC_BUILD = True",
+         default=False),
+    Rule("ALLOW_PLACEHOLDERS", _is_yes_no, "True or False (a capital letter, no quotes)",
+         "ALLOW_PLACEHOLDERS = False", default=False),
+)
+RULE = {rule.setting: rule for rule in RULES}
+
+EXAMPLE_DOMAIN = re.compile(r"(?:^|[/@.\s])example\.(?:org|com|net)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    setting: str
+    found: Callable[[object], bool]
+    says: str  # what is wrong with it, in words; {value} is the value as written
+    fix: str
+
+
+# What a public build refuses: the values pelicanconf.py marks PLACEHOLDER (a test holds the two together) and,
+# in any setting, an address under example.org.
+PLACEHOLDERS = (
+    Placeholder("SITEURL", lambda v: urlsplit(v).hostname in ("localhost", "127.0.0.1"),
+                "{value} is an address on this computer, not the public one",
+                'Set it to the site\'s public address, like SITEURL = "https://dps.kent.gov.uk".'),
+    Placeholder("COUNCIL_PHONE", lambda v: re.fullmatch(r"03000\s*0+", v.strip()) is not None,
+                "{value} is the example phone number", "Set it to the number people can call about the site."),
+    Placeholder("COUNCIL_ADDRESS", lambda v: re.search(r"\bexample\b", v, re.IGNORECASE) is not None,
+                "{value} is the example address", "Set it to the council's postal address."),
+    Placeholder("EXAMPLE_DATA", lambda v: v is True, "it is True, so every page says the organisations are made up",
+                "Set EXAMPLE_DATA = False once the data folder holds the real providers."),
+    Placeholder("OCDS_PREFIX", lambda v: v == "ocds-xxxxxx", "{value} is the placeholder ocid prefix",
+                "Ask the Open Contracting Partnership's data support team for the council's prefix and set it, "
+                'like OCDS_PREFIX = "ocds-a1b2c3".'),
+)
+EXAMPLE_ADDRESS = "{value} is an example.org address, not a real one"
 
 
 @dataclass(frozen=True)
@@ -36,31 +177,173 @@ class PublishSettings:
     ocds_prefix: str
     council_org_id: str
     pelican: dict = field(default_factory=dict, compare=False, repr=False)
+    public_build: bool = False
+    allow_placeholders: bool = False
 
     @property
     def base_path(self) -> str:
         """The path part of the public address, e.g. ``/dps`` for https://example.org/dps."""
-        from urllib.parse import urlsplit
-
         return urlsplit(self.site_url).path.rstrip("/")
 
+    @property
+    def rehearsal(self) -> bool:
+        """A public build let through with placeholders: every page says so."""
+        return self.public_build and self.allow_placeholders
 
-def load_settings(path: Path | None) -> PublishSettings:
+
+def load_settings(path: Path | str) -> PublishSettings:
+    """The checked settings of the file at ``path``; a ``SettingsError`` listing every problem if any."""
     from pelican.settings import read_settings
 
-    pelican = read_settings(str(path) if path and Path(path).exists() else None)
-    values = {key: pelican.get(key, default) for key, default in DEFAULTS.items()}
-    values["SITEURL"] = (values["SITEURL"] or DEFAULTS["SITEURL"]).rstrip("/")
+    path = Path(path)
+    values = read_settings_file(path)
+    problems = check_settings(values, str(path))
+    if problems:
+        raise SettingsError(path, problems)
+    try:
+        pelican = read_settings(None, override=dict(values))
+    except Exception as exc:  # Pelican's own checks (a theme that is not there, ...)
+        raise SettingsError(path, [SettingProblem(str(path), None, None, "settings-pelican", None,
+                                                  f"Pelican cannot use these settings: {exc}")]) from None
+    checked = {rule.setting: values.get(rule.setting, rule.default) for rule in RULES}
     return PublishSettings(
-        site_url=values["SITEURL"],
-        site_name=values["SITENAME"],
-        council_name=values["COUNCIL_NAME"],
-        council_email=values["COUNCIL_EMAIL"],
-        council_phone=values["COUNCIL_PHONE"],
-        council_address=values["COUNCIL_ADDRESS"],
-        example_data=bool(values["EXAMPLE_DATA"]),
-        small_number_threshold=int(values["SMALL_NUMBER_THRESHOLD"]),
-        ocds_prefix=values["OCDS_PREFIX"],
-        council_org_id=values["COUNCIL_ORG_ID"],
+        site_url=checked["SITEURL"].rstrip("/"),
+        site_name=checked["SITENAME"],
+        council_name=checked["COUNCIL_NAME"],
+        council_email=checked["COUNCIL_EMAIL"],
+        council_phone=checked["COUNCIL_PHONE"],
+        council_address=checked["COUNCIL_ADDRESS"],
+        example_data=checked["EXAMPLE_DATA"],
+        small_number_threshold=checked["SMALL_NUMBER_THRESHOLD"],
+        ocds_prefix=checked["OCDS_PREFIX"],
+        council_org_id=checked["COUNCIL_ORG_ID"],
         pelican=pelican,
+        public_build=checked["PUBLIC_BUILD"],
+        allow_placeholders=checked["ALLOW_PLACEHOLDERS"],
     )
+
+
+def check_settings(values: dict, file: str) -> list[SettingProblem]:
+    """Every problem with the settings a file sets: missing, of the wrong form, or a placeholder in a public build."""
+    problems = []
+    for rule in RULES:
+        if rule.setting not in values:
+            if rule.default is REQUIRED:
+                problems.append(SettingProblem(file, None, rule.setting, "setting-missing", None,
+                                               f"not set. Add a line like {rule.example}."))
+        elif not rule.accepts(values[rule.setting]):
+            value = values[rule.setting]
+            problems.append(SettingProblem(
+                file, None, rule.setting, "setting-invalid", _shown(value),
+                f"{_written(value)} is not {rule.form}. Write it like {rule.example}."))
+    refuses_placeholders = values.get("PUBLIC_BUILD") is True and values.get("ALLOW_PLACEHOLDERS") is not True
+    if refuses_placeholders:
+        problems += _placeholders(values, file, {p.setting for p in problems})
+    return problems
+
+
+def _placeholders(values: dict, file: str, invalid: set[str]) -> list[SettingProblem]:
+    found: dict[str, SettingProblem] = {}
+    for place in PLACEHOLDERS:
+        value = values.get(place.setting)
+        if place.setting in values and place.setting not in invalid and place.found(value):
+            found[place.setting] = _placeholder(file, place.setting, value, place.says, place.fix)
+    for name, value in sorted(values.items()):
+        if name not in found and name not in invalid and any(EXAMPLE_DOMAIN.search(s) for s in _strings(value)):
+            fix = f"Write it like {RULE[name].example}." if name in RULE else "Replace it with the real address."
+            found[name] = _placeholder(file, name, value, EXAMPLE_ADDRESS, fix)
+    return sorted(found.values(), key=lambda p: p.setting)
+
+
+def _placeholder(file: str, name: str, value, says: str, fix: str) -> SettingProblem:
+    return SettingProblem(file, None, name, "setting-placeholder", _shown(value),
+                          f"{says.format(value=_written(value))}. A public build does not publish placeholders. {fix}")
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
+def _written(value) -> str:
+    """A value as a message quotes it; text where text is not wanted says it is in quotes."""
+    if not isinstance(value, str):
+        return repr(value) if len(repr(value)) <= 60 else quote(repr(value))
+    if not value.strip():
+        return f"{quote(value)} (empty)"
+    looks_like_a_value = value.strip() in ("True", "False") or re.fullmatch(r"\s*[\d.]+\s*", value) is not None
+    return quote(value) + (" (in quotes)" if looks_like_a_value else "")
+
+
+# --- reading the file -------------------------------------------------------------------------------------------
+
+
+def read_settings_file(path: Path) -> dict:
+    """The upper-case names the settings file sets (as Pelican reads them); a ``SettingsError`` if it cannot be read."""
+    file = str(path)
+    path = path.absolute()
+
+    def fail(code: str, message: str, line: int | None = None) -> SettingsError:
+        return SettingsError(path, [SettingProblem(file, line, None, code, None, message)])
+
+    if not path.exists():
+        raise fail("settings-file-missing",
+                   f"there is no settings file called {path.name} in {path.resolve().parent}. "
+                   "Check the name after --settings: the preview settings are pelicanconf.py, the public ones "
+                   "publishconf.py.")
+    try:
+        source = path.read_bytes()
+    except OSError as exc:
+        what = "is a folder, not a settings file" if path.is_dir() else f"cannot be opened ({exc.strerror})"
+        raise fail("settings-file-unreadable", f"the settings file {what}. Name the .py file after --settings.") \
+            from None
+    try:
+        code = compile(source, str(path), "exec")
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        text = (getattr(exc, "text", None) or "").strip()
+        shown = f" The line is: {text}" if text else ""
+        raise fail("settings-syntax",
+                   f"Python cannot read this line ({getattr(exc, 'msg', exc)}). Check its quotes, brackets and "
+                   'commas, and the line before: text needs quotes at both ends, like SITENAME = "Everyday life '
+                   f'support in Kent".{shown}', line) from None
+    namespace = {"__file__": str(path), "__name__": path.stem}
+    try:
+        exec(code, namespace)
+    except (Exception, SystemExit) as exc:
+        line, elsewhere = _line_in(exc.__traceback__, path)
+        raise fail("settings-run-error", _run_error(exc) + elsewhere, line) from None
+    return {name: value for name, value in namespace.items() if name.isupper()}
+
+
+def _run_error(exc: BaseException) -> str:
+    if isinstance(exc, NameError) and getattr(exc, "name", None):
+        return (f"Python does not know the name {quote(exc.name)}. If it is text, put it in quotes; True and False "
+                "start with a capital letter; a setting must be set before a line uses it.")
+    if isinstance(exc, ImportError) and getattr(exc, "name", None):
+        return (f"the settings file imports {exc.name}, which Python cannot find. Keep the settings file in the same "
+                f"folder as {exc.name}.py.")
+    return f"the settings file stopped with an error when it ran ({type(exc).__name__}: {exc}). Check this line."
+
+
+def _line_in(tb: TracebackType | None, path: Path) -> tuple[int | None, str]:
+    """Where the settings file stopped: its line, and the other settings file next to it it had imported, if any."""
+    line, elsewhere = None, ""
+    while tb is not None:
+        where = Path(tb.tb_frame.f_code.co_filename)
+        if where == path:
+            line, elsewhere = tb.tb_lineno, ""
+        elif where.parent == path.parent and line is not None:
+            elsewhere = f" It stopped in {where.name}, line {tb.tb_lineno}."
+        tb = tb.tb_next
+    return line, elsewhere

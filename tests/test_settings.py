@@ -1,0 +1,248 @@
+"""Settings are checked once, when they are loaded: never a silent fallback, every problem at once."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+from helpers import ROOT, tree_digest
+
+from dps_publish.cli import EXIT_SETTINGS, main
+from dps_publish.settings import RULES, SettingsError, load_settings
+
+# What a council would set for real in publishconf.py: a public build with these has no placeholder.
+REAL = [
+    "PUBLIC_BUILD = True",
+    'SITEURL = "https://dps.kent.gov.uk"',
+    'COUNCIL_EMAIL = "accessibility@kent.gov.uk"',
+    'COUNCIL_PHONE = "03000 41 41 41"',
+    'COUNCIL_ADDRESS = "Sessions House, County Road, Maidstone, ME14 1XQ"',
+    "EXAMPLE_DATA = False",
+    'OCDS_PREFIX = "ocds-a1b2c3"',
+]
+
+
+def settings_file(folder: Path, *lines: str, name: str = "settings_under_test.py") -> Path:
+    """A settings file that starts from the preview settings, as publishconf.py does, then sets ``lines``."""
+    path = folder / name
+    path.write_text("\n".join([
+        "import sys",
+        f"if {str(ROOT)!r} not in sys.path:",
+        f"    sys.path.append({str(ROOT)!r})",
+        "from pelicanconf import *  # noqa: F401,F403",
+        *lines,
+    ]) + "\n", encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    return caught.value.problems
+
+
+def cli(*args: str) -> list[str]:
+    return [*args, "--data", str(ROOT / "data"), "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+            "--frozen", str(ROOT / "published")]
+
+
+def test_the_preview_settings_load_as_they_are():
+    settings = load_settings(ROOT / "pelicanconf.py")
+    assert settings.site_url == "https://dps.example.org" and settings.small_number_threshold == 5
+    assert not settings.public_build and not settings.rehearsal
+
+
+def test_a_missing_settings_file_stops_the_build_names_the_file_and_leaves_output_alone(tmp_path, capsys):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "index.html").write_text("the last good site")
+    before = tree_digest(output)
+    typo = tmp_path / "publshconf.py"
+    code = main(cli("build", "--settings", str(typo), "--output", str(output), "--cache", str(tmp_path / "cache")))
+    err = capsys.readouterr().err
+    assert code == EXIT_SETTINGS
+    assert "publshconf.py" in err and "there is no settings file" in err and "Traceback" not in err
+    assert f"the site in {output} is unchanged" in err
+    assert tree_digest(output) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no cache, no half-built folder
+
+
+@pytest.mark.parametrize("command", ["validate", "diff", "build", "freeze"])
+def test_every_command_reports_a_missing_settings_file_as_json(tmp_path, capsys, command):
+    code = main(cli(command, "--settings", str(tmp_path / "nope.py"), "--output", str(tmp_path / "out"),
+                    "--cache", str(tmp_path / "cache"), "--json"))
+    report = json.loads(capsys.readouterr().out)
+    assert code == EXIT_SETTINGS and report["valid"] is False
+    [problem] = report["problems"]
+    assert problem["code"] == "settings-file-missing" and problem["file"] == str(tmp_path / "nope.py")
+
+
+def test_spreadsheet_templates_need_no_settings(tmp_path):
+    assert main(["templates", str(tmp_path / "templates"), "--settings", str(tmp_path / "nope.py")]) == 0
+
+
+def test_a_folder_is_not_a_settings_file(tmp_path):
+    [problem] = problems_of(tmp_path)
+    assert problem.code == "settings-file-unreadable" and "is a folder" in problem.message
+
+
+def test_a_syntax_error_is_named_with_its_line(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text('SITENAME = "Everyday life support in Kent"\n\nSITEURL = "https://dps.kent.gov.uk\n')
+    [problem] = problems_of(path)
+    assert (problem.code, problem.line) == ("settings-syntax", 3)
+    assert str(problem).startswith(f"{path}, line 3: Python cannot read this line")
+    assert 'SITEURL = "https://dps.kent.gov.uk' in problem.message
+
+
+def test_an_error_when_the_file_runs_is_named_with_its_line_in_plain_words(tmp_path):
+    path = tmp_path / "lower_case.py"
+    path.write_text('SITENAME = "Everyday life support in Kent"\nEXAMPLE_DATA = false\n')
+    [problem] = problems_of(path)
+    assert (problem.code, problem.line) == ("settings-run-error", 2)
+    assert '"false"' in problem.message and "capital letter" in problem.message
+
+
+def test_an_error_in_the_settings_it_imports_names_that_file_and_line(tmp_path):
+    (tmp_path / "shared_base.py").write_text('SITENAME = "x"\nSMALL_NUMBER_THRESHOLD = 5 / 0\n')
+    path = tmp_path / "public_top.py"
+    path.write_text("import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\nfrom shared_base import *\n")
+    [problem] = problems_of(path)
+    assert problem.line == 3 and "shared_base.py, line 2" in problem.message
+    assert "ZeroDivisionError" in problem.message
+
+
+BAD = [
+    ("SITEURL", '"http://dps.kent.gov.uk"'),
+    ("SITEURL", '"https://dps.kent.gov.uk/?page=1"'),
+    ("SITEURL", '"https://dps.kent.gov.uk#top"'),
+    ("SITEURL", '"https://dps.kent.gov.uk/ "'),
+    ("SITEURL", '"dps.kent.gov.uk"'),
+    ("SITEURL", '""'),
+    ("SITENAME", '"  "'),
+    ("SITENAME", "5"),
+    ("COUNCIL_NAME", "None"),
+    ("COUNCIL_EMAIL", '"accessibility"'),
+    ("COUNCIL_EMAIL", '"accessibility@kent"'),
+    ("COUNCIL_PHONE", '""'),
+    ("COUNCIL_PHONE", "3000414141"),
+    ("COUNCIL_ADDRESS", '""'),
+    ("EXAMPLE_DATA", '"False"'),
+    ("EXAMPLE_DATA", "0"),
+    ("SMALL_NUMBER_THRESHOLD", "1"),
+    ("SMALL_NUMBER_THRESHOLD", "4.5"),
+    ("SMALL_NUMBER_THRESHOLD", "True"),
+    ("SMALL_NUMBER_THRESHOLD", '"5"'),
+    ("OCDS_PREFIX", '"ocds-abc"'),
+    ("OCDS_PREFIX", '"xxxxxx"'),
+    ("OCDS_PREFIX", '"ocds-a1b2c3-"'),
+    ("COUNCIL_ORG_ID", '"KEN"'),
+    ("COUNCIL_ORG_ID", '"GB-LAE"'),
+    ("COUNCIL_ORG_ID", '"gb-lae-ken"'),
+    ("PUBLIC_BUILD", '"True"'),
+    ("ALLOW_PLACEHOLDERS", '"yes"'),
+]
+
+
+def test_every_check_has_a_bad_value_below():
+    assert {rule.setting for rule in RULES} == {setting for setting, _ in BAD}
+
+
+@pytest.mark.parametrize("setting, written", BAD)
+def test_a_bad_setting_is_named_with_its_value_and_fix(tmp_path, setting, written):
+    path = settings_file(tmp_path, f"{setting} = {written}")
+    [problem] = problems_of(path)
+    rule = next(r for r in RULES if r.setting == setting)
+    assert (problem.code, problem.setting, problem.file) == ("setting-invalid", setting, str(path))
+    assert problem.value == (eval(written) if written.startswith('"') else written)
+    assert str(problem).startswith(f"{path}, {setting}: ")
+    assert f"Write it like {rule.example}." in problem.message
+
+
+@pytest.mark.parametrize("written, site_url, base_path", [
+    ('"https://dps.kent.gov.uk"', "https://dps.kent.gov.uk", ""),
+    ('"https://dps.kent.gov.uk/"', "https://dps.kent.gov.uk", ""),
+    ('"https://www.kent.gov.uk/dps"', "https://www.kent.gov.uk/dps", "/dps"),
+    ('"http://127.0.0.1:8000"', "http://127.0.0.1:8000", ""),
+    ('"http://localhost:8000/"', "http://localhost:8000", ""),
+])
+def test_good_site_addresses_are_taken(tmp_path, written, site_url, base_path):
+    settings = load_settings(settings_file(tmp_path, f"SITEURL = {written}"))
+    assert (settings.site_url, settings.base_path) == (site_url, base_path)
+
+
+def test_a_missing_setting_is_named_and_only_the_threshold_has_a_default(tmp_path):
+    path = tmp_path / "few.py"
+    path.write_text('SITENAME = "Everyday life support in Kent"\n')
+    problems = problems_of(path)
+    assert {p.code for p in problems} == {"setting-missing"}
+    required = {r.setting for r in RULES} - {"SITENAME", "SMALL_NUMBER_THRESHOLD", "PUBLIC_BUILD", "ALLOW_PLACEHOLDERS"}
+    assert {p.setting for p in problems} == required
+    assert all("Add a line like" in p.message for p in problems)
+
+
+def test_several_bad_settings_are_reported_together(tmp_path, capsys):
+    path = settings_file(tmp_path, "SMALL_NUMBER_THRESHOLD = 0", 'COUNCIL_ORG_ID = "KEN"', 'EXAMPLE_DATA = "False"')
+    code = main(cli("build", "--settings", str(path), "--output", str(tmp_path / "out"),
+                    "--cache", str(tmp_path / "cache"), "--json"))
+    report = json.loads(capsys.readouterr().out)
+    assert code == EXIT_SETTINGS
+    assert [p["setting"] for p in report["problems"]] == ["EXAMPLE_DATA", "SMALL_NUMBER_THRESHOLD", "COUNCIL_ORG_ID"]
+    assert not (tmp_path / "out").exists()
+
+
+PLACEHOLDERS = {"SITEURL", "COUNCIL_EMAIL", "COUNCIL_PHONE", "COUNCIL_ADDRESS", "EXAMPLE_DATA", "OCDS_PREFIX"}
+
+
+def test_the_public_build_refuses_every_placeholder_and_says_what_to_set(tmp_path, capsys):
+    code = main(cli("build", "--settings", str(ROOT / "publishconf.py"), "--output", str(tmp_path / "out"),
+                    "--cache", str(tmp_path / "cache")))
+    err = capsys.readouterr().err
+    assert code == EXIT_SETTINGS and "Traceback" not in err
+    for setting in PLACEHOLDERS:
+        assert f"publishconf.py, {setting}: " in err
+    assert "ALLOW_PLACEHOLDERS = True" in err
+    problems = problems_of(ROOT / "publishconf.py")
+    assert {p.setting for p in problems} == PLACEHOLDERS and {p.code for p in problems} == {"setting-placeholder"}
+
+
+def test_every_value_pelicanconf_marks_placeholder_is_refused_in_a_public_build(tmp_path):
+    marked = set(re.findall(r"^([A-Z_]+) = .*# PLACEHOLDER", (ROOT / "pelicanconf.py").read_text(), re.MULTILINE))
+    assert marked >= {"SITEURL", "COUNCIL_EMAIL", "OCDS_PREFIX"}
+    refused = {p.setting for p in problems_of(settings_file(tmp_path, "PUBLIC_BUILD = True"))}
+    assert marked <= refused
+
+
+def test_a_public_build_with_real_values_loads(tmp_path):
+    settings = load_settings(settings_file(tmp_path, *REAL))
+    assert settings.public_build and not settings.rehearsal and not settings.example_data
+
+
+@pytest.mark.parametrize("line, setting", [
+    ('SOCIAL = (("Contact us", "https://www.example.org/contact"),)', "SOCIAL"),
+    ('COUNCIL_EMAIL = "dps@EXAMPLE.COM"', "COUNCIL_EMAIL"),
+    ('SITEURL = "http://127.0.0.1:8000"', "SITEURL"),
+])
+def test_a_public_build_refuses_an_example_or_local_address_anywhere(tmp_path, line, setting):
+    [problem] = problems_of(settings_file(tmp_path, *REAL, line))
+    assert (problem.code, problem.setting) == ("setting-placeholder", setting)
+
+
+def test_a_rehearsal_lets_placeholders_through_and_every_page_says_so(tmp_path, capsys):
+    path = settings_file(tmp_path, "PUBLIC_BUILD = True", "ALLOW_PLACEHOLDERS = True", name="rehearsal.py")
+    assert load_settings(path).rehearsal
+    output = tmp_path / "output"
+    assert main(cli("build", "--settings", str(path), "--output", str(output), "--cache", str(tmp_path / "cache"))) == 0
+    capsys.readouterr()
+    for page in (output / "index.html", output / "easy-read" / "index.html"):
+        tree = lxml.html.fromstring(page.read_bytes())
+        [notice] = tree.xpath("//div[@role='note'][@aria-label='Rehearsal']")
+        assert "practice copy of the public site" in notice.text_content()
+
+
+def test_the_preview_site_has_no_rehearsal_notice(example_build):
+    output, _ = example_build
+    assert b'aria-label="Rehearsal"' not in (output / "index.html").read_bytes()
