@@ -10,11 +10,28 @@ without rendering it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from .contexts import (
+    EASY_READ,
+    DistrictContext,
+    DistrictFilter,
+    LotContext,
+    LotMember,
+    MoneyContext,
+    MoneyOverviewContext,
+    Page,
+    PageContext,
+    PerformanceContext,
+    PerformanceOverviewContext,
+    ProgrammeContext,
+    ProviderContext,
+    ProvidersContext,
+    RoundNewsContext,
+    WhatsNewContext,
+)
 from .model import District, SiteModel
 
-EASY_READ = "easy-read/"
+__all__ = ["EASY_READ", "Page", "LotMember", "site_pages"]
 SUPPORT_TYPE_WORDS = {
     "one-to-one": "one to one",
     "small-group": "in a small group",
@@ -23,24 +40,6 @@ SUPPORT_TYPE_WORDS = {
     "virtual": "online",
 }
 AGE_GROUP_WORDS = {"18-25": "aged 18 to 25", "26-plus": "aged 26 and over"}
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str  # the page's address below the site root, ending in "/" ("" for home)
-    template: str
-    title: str
-    context: dict = field(default_factory=dict, compare=False)
-    twin: str | None = None  # the address of the page's easy-read (or standard) twin
-    parent: tuple[str, str] | None = None  # (title, path) of the page above, for breadcrumbs
-
-    @property
-    def save_as(self) -> str:
-        return f"{self.path}index.html"
-
-    @property
-    def easy_read(self) -> bool:
-        return self.path.startswith(EASY_READ)
 
 
 def slug(text: str) -> str:
@@ -73,15 +72,15 @@ def easy(path: str) -> str:
 
 
 def find_support_listings(model: SiteModel, district: District, support_type: str | None = None,
-                          age_group: str | None = None) -> list[tuple]:
+                          age_group: str | None = None) -> tuple[tuple, ...]:
     """(lot, [(provider, listing)]) for the DPS lots in a district: awarded listings only."""
     groups = []
     for lot, rows in _district_listings(model, district):
         rows = [r for r in rows if (support_type is None or support_type in r[1].support_types)
                 and (age_group is None or age_group in r[1].age_groups)]
         if rows:
-            groups.append((lot, rows))
-    return groups
+            groups.append((lot, tuple(rows)))
+    return tuple(groups)
 
 
 def _district_listings(model: SiteModel, district: District) -> list[tuple]:
@@ -101,13 +100,6 @@ def _district_listings(model: SiteModel, district: District) -> list[tuple]:
     return model._by(f"district-listings:{district.code}", build)
 
 
-@dataclass(frozen=True)
-class LotMember:
-    provider_id: str
-    name: str
-    status: str
-
-
 def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
     """The providers on a lot that residents can still use, for its page."""
     listings = [x for x in model.listings_of_lot(lot.programme_id, lot.lot_id) if x.status != "left"]
@@ -123,7 +115,8 @@ def site_pages(model: SiteModel) -> list[Page]:
 def _site_pages(model: SiteModel) -> list[Page]:
     pages: list[Page] = []
 
-    def pair(path: str, template: str, title: str, easy_title: str, parent=None, **context) -> None:
+    def pair(path: str, template: str, title: str, easy_title: str, parent=None,
+             context: PageContext = PageContext()) -> None:
         pages.append(Page(path, template, title, context, twin=easy(path), parent=parent))
         easy_parent = (parent[0], easy(parent[1])) if parent else None
         pages.append(Page(easy(path), f"er_{template}", easy_title, context, twin=path, parent=easy_parent))
@@ -135,64 +128,64 @@ def _site_pages(model: SiteModel) -> list[Page]:
         top = ("Find support near you", "find-support/")
         here = district_path(district)
         pair(here, "district", f"Support in {district.name}", f"Support in {district.name}", top,
-             district=district, groups=find_support_listings(model, district), filter=None)
+             DistrictContext(district, find_support_listings(model, district), None))
         for support_type, words in SUPPORT_TYPE_WORDS.items():
             pair(district_path(district, support_type=support_type), "district",
                  f"Support in {district.name}: {words}", f"Support in {district.name}: {words}",
-                 (f"Support in {district.name}", here), district=district,
-                 groups=find_support_listings(model, district, support_type=support_type),
-                 filter=("support_type", support_type, words))
+                 (f"Support in {district.name}", here),
+                 DistrictContext(district, find_support_listings(model, district, support_type=support_type),
+                                 DistrictFilter("support_type", support_type, words)))
         for age_group, words in AGE_GROUP_WORDS.items():
             pair(district_path(district, age_group=age_group), "district",
                  f"Support in {district.name} for people {words}", f"Support in {district.name}: people {words}",
-                 (f"Support in {district.name}", here), district=district,
-                 groups=find_support_listings(model, district, age_group=age_group),
-                 filter=("age_group", age_group, f"people {words}"))
+                 (f"Support in {district.name}", here),
+                 DistrictContext(district, find_support_listings(model, district, age_group=age_group),
+                                 DistrictFilter("age_group", age_group, f"people {words}")))
     pair("providers/", "providers", "Organisations that give support", "Organisations that give support", home,
-         providers=model.providers)
+         ProvidersContext(model.providers))
     for provider in model.providers:
         pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
-             ("Organisations that give support", "providers/"), provider=provider,
-             listings=model.listings_of_provider(provider.provider_id))
+             ("Organisations that give support", "providers/"),
+             ProviderContext(provider, tuple(model.listings_of_provider(provider.provider_id))))
     from .performance import lot_performance
 
     pair("programmes/", "programmes", "How the council buys support", "How the council buys support", home)
     for programme in model.programmes:
         pair(programme_path(programme.programme_id), "programme", programme.name, programme.easy_read_name,
-             ("How the council buys support", "programmes/"), programme=programme)
+             ("How the council buys support", "programmes/"), ProgrammeContext(programme))
         for lot in model.lots_of(programme.programme_id):
             kpis = lot_performance(model, lot.programme_id, lot.lot_id)
             pair(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name, lot.easy_read_name,
-                 (programme.name, programme_path(programme.programme_id)), programme=programme, lot=lot,
-                 members=lot_members(model, lot), kpis=kpis, charts=tuple(k.chart for k in kpis if k.chart))
+                 (programme.name, programme_path(programme.programme_id)),
+                 LotContext(programme, lot, lot_members(model, lot), kpis, tuple(k.chart for k in kpis if k.chart)))
     from .news import provider_names, round_news
 
-    all_news = round_news(model)
-    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", {"round_news": all_news}, twin="whats-new/",
+    all_news = tuple(round_news(model))
+    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", WhatsNewContext(all_news), twin="whats-new/",
                       parent=("Home", easy(""))))
     for news in all_news:
         path = f"whats-new/{news.round.round_id}/"
-        pages.append(Page(easy(path), "er_round_news", news.title, {"news": news, "names": provider_names(model, news)},
+        pages.append(Page(easy(path), "er_round_news", news.title, RoundNewsContext(news, provider_names(model, news)),
                           twin=path, parent=("What is new", easy("whats-new/"))))
     from .money import money_pages
 
-    money = money_pages(model)
-    pair("money/", "money_overview", "Money", "Money", home, money_pages=money)
+    money = tuple(money_pages(model))
+    pair("money/", "money_overview", "Money", "Money", home, MoneyOverviewContext(money))
     for money_page in money:
         pid = money_page.programme.programme_id
         pair(f"money/{pid}/", "money", f"Money: {money_page.programme.name}",
-             f"Money: {money_page.programme.easy_read_name}", ("Money", "money/"), money=money_page,
-             charts=money_page.charts)
+             f"Money: {money_page.programme.easy_read_name}", ("Money", "money/"),
+             MoneyContext(money_page, money_page.charts))
     from .performance import performance_pages
 
-    performance = performance_pages(model)
+    performance = tuple(performance_pages(model))
     pair("performance/", "performance_overview", "How well the support works", "How well the support works", home,
-         performance_pages=performance)
+         PerformanceOverviewContext(performance))
     for perf in performance:
         pid = perf.programme.programme_id
         pair(f"performance/{pid}/", "performance", f"How well it works: {perf.programme.name}",
              f"How well it works: {perf.programme.easy_read_name}", ("How well the support works", "performance/"),
-             performance=perf, charts=tuple(c for s in perf.sections for c in (s.chart, s.lot_chart) if c))
+             PerformanceContext(perf, tuple(c for s in perf.sections for c in (s.chart, s.lot_chart) if c)))
     pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
     pair("glossary/", "glossary", "Words we use", "Words to know", home)
     pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)

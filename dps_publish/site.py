@@ -2,8 +2,11 @@
 
 Pelican renders the hand-written pages in ``content/`` and the theme; the
 pages generated from the model are added by ``DataPagesGenerator``, which
-Pelican runs like its own generators. The model and settings reach it through
-two Pelican settings, ``DPS_MODEL`` and ``DPS_SETTINGS``.
+Pelican runs like its own generators. The model reaches the generator through
+``_SiteBuild`` for the length of one run, never through Pelican's settings:
+Pelican passes every setting to every template, and templates may read only
+what ``contexts`` declares. Templates render under ``StrictUndefined``: a name
+or attribute that is not there stops the build with the template, line and name.
 """
 
 from __future__ import annotations
@@ -15,8 +18,24 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from .assets import write_assets
 from .charts import ChartRenderer
+from .contexts import (
+    ChangelogContext,
+    DataContext,
+    DataDictionaryContext,
+    DataResource,
+    Page,
+    PageContext,
+    RoundNewsContext,
+    SearchContext,
+    SitemapContext,
+    SitemapEntry,
+    context_class,
+    context_names,
+)
 from .incremental import Fingerprinter, PageReuse, code_digest
 from .model import SiteModel, SiteView
 from .news import provider_names, round_news
@@ -24,9 +43,29 @@ from .pages import site_pages
 from .problems import BuildError
 from .search import merged_shards
 from .settings import PublishSettings
-from .templating import template_filters, template_globals
+from .templating import data_dictionary, jinja_environment, template_filters, template_globals
 
 PLUGIN = "dps_publish.site"
+
+
+@dataclass
+class _SiteBuild:
+    """What the plugin needs during one Pelican run: kept here, not in Pelican's settings (which templates see)."""
+
+    model: SiteModel
+    settings: PublishSettings
+    charts: ChartRenderer
+    publication: object | None  # opendata.Publication
+    reuse: PageReuse | None
+
+
+_build: _SiteBuild | None = None
+
+
+def _current() -> _SiteBuild:
+    if _build is None:
+        raise BuildError("the site's pages can only be written by write_site")
+    return _build
 
 
 def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
@@ -34,21 +73,24 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     from pelican import Pelican
     from pelican.settings import configure_settings
 
-    values = copy.deepcopy(settings.pelican)  # Pelican changes its settings as it runs
+    global _build
+    values = {k: v for k, v in copy.deepcopy(settings.pelican).items()  # Pelican changes its settings as it runs
+              if not k.startswith("DPS_")}
     charts = charts or ChartRenderer(None)
     values.update(pelican_overrides(model, settings, content, theme, out))
-    values["DPS_CHARTS"] = charts
-    values["DPS_PUBLICATION"] = publication
-    values["DPS_REUSE"] = reuse
     values = configure_settings(values)
     from pelican.log import console
 
     handler = _FailOnError()
     logging.getLogger("pelican").addHandler(handler)
     quiet, console.quiet = console.quiet, True  # the publisher says what happened, in its own words
+    _build = _SiteBuild(model, settings, charts, publication, reuse)
     try:
         Pelican(values).run()
+    except jinja2.TemplateError as exc:
+        raise BuildError(template_error_words(exc)) from exc
     finally:
+        _build = None
         console.quiet = quiet
         logging.getLogger("pelican").removeHandler(handler)
     if handler.messages:
@@ -70,9 +112,7 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "WRITE_SELECTED": [],
-        "DPS_MODEL": model,
-        "DPS_SETTINGS": settings,
-        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
+        "JINJA_ENVIRONMENT": jinja_environment(),
         "JINJA_GLOBALS": template_globals(model, settings),
         "JINJA_FILTERS": template_filters(model, settings.small_number_threshold),
         "ARTICLE_PATHS": ["whats-new"],
@@ -93,7 +133,7 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "FEED_ALL_RSS": None, "CATEGORY_FEED_ATOM": None, "AUTHOR_FEED_ATOM": None, "AUTHOR_FEED_RSS": None,
         "TRANSLATION_FEED_ATOM": None,
         "TIMEZONE": "Europe/London",
-        "DEFAULT_LANG": "en",
+        "DEFAULT_LANG": "en-GB",
         "DEFAULT_DATE": None,
         "TYPOGRIFY": False,
         "THEME_STATIC_DIR": "theme",
@@ -111,6 +151,23 @@ class _FailOnError(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def template_error_words(exc: jinja2.TemplateError) -> str:
+    """A template mistake in words: which template, which line, and the name it could not find."""
+    place = ""
+    tb = exc.__traceback__
+    while tb is not None:  # Jinja puts each template's own file and line into the traceback
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html"):
+            place = f"{Path(filename).name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        place = f"{Path(exc.filename or exc.name or '?').name}, line {exc.lineno}"
+    what = exc.message or exc.__class__.__name__
+    if isinstance(exc, jinja2.UndefinedError):
+        what = f"it reads something that is not there ({what}). Check the name, or declare it in dps_publish/contexts.py"
+    return (f"a template has a mistake, so no page was published: {place or 'a template'}: {what}.")
+
+
 class DataPagesGenerator:
     """A Pelican generator for the pages generated from the model."""
 
@@ -120,55 +177,64 @@ class DataPagesGenerator:
         self._generator = Generator(context, settings, path, theme, output_path, *args, **kwargs)
         self.context = context
         self.settings = settings
-        self.model: SiteModel = settings["DPS_MODEL"]
+        self.build = _current()
+        self.model: SiteModel = self.build.model
         self.theme = Path(theme)
-        self.charts: ChartRenderer = settings["DPS_CHARTS"]
+        self.charts: ChartRenderer = self.build.charts
 
     def generate_context(self) -> None:
         self.pages = site_pages(self.model)
         self.context["dps_pages"] = self.pages
 
     def generate_output(self, writer) -> None:
-        entries = sitemap_entries(self.pages, self.context)
+        entries = tuple(sitemap_entries(self.pages, self.context))
         out = Path(self.settings["OUTPUT_PATH"])
-        reuse: PageReuse = self.settings.get("DPS_REUSE") or PageReuse(None, {})
+        reuse: PageReuse = self.build.reuse or PageReuse(None, {})
         fingerprints = Fingerprinter()
-        site_wide = fingerprints.of(SiteView(self.model).fingerprint_parts(), self.settings["DPS_SETTINGS"],
+        site_wide = fingerprints.of(SiteView(self.model).fingerprint_parts(), self.build.settings,
                                     self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme),
                                     code_digest())  # a new version of the publisher may render differently
+        # Only the declared names (contexts.py): Pelican's own context holds every setting.
+        shared = {"SITENAME": self.settings["SITENAME"], "SITEURL": self.settings["SITEURL"]}
         for page in self.pages:
-            for chart in page.context.get("charts", ()) if not page.easy_read else ():
+            context = self._context(page, entries)
+            for chart in getattr(context, "charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
-            context = {**page.context, **self._extra(page, entries)}
+            names = context_names(context)
             if reuse.try_reuse(page.save_as, fingerprints.of(
-                    site_wide, page.path, page.template, page.title, page.twin, page.parent, sorted(context.items())), out):
+                    site_wide, page.path, page.template, page.title, page.twin, page.parent, sorted(names.items())),
+                    out):
                 continue
             template = self._generator.get_template(page.template)
-            writer.write_file(page.save_as, template, self.context, page=page, page_title=page.title,
-                              page_path=page.path, **context)
+            writer.write_file(page.save_as, template, shared, page=page, page_title=page.title,
+                              page_path=page.path, **names)
         write_sitemap_xml(Path(self.settings["OUTPUT_PATH"]), self.settings["SITEURL"], entries,
                           self.model.published_on)
 
-    def _extra(self, page, entries) -> dict:
-        """What a few pages show besides their own context: the sitemap, the search shards and the data pages'
-        downloads."""
-        if page.template == "sitemap":
-            return {"sitemap_entries": entries}
-        if page.template == "search":  # the search index's other shards, merged in the browser
-            return {"search_shards": merged_shards(f"{e.path}index.html" for e in entries)}
-        if page.template.startswith("data"):
-            return {"publication": self.settings.get("DPS_PUBLICATION"), "data_resources": data_resources()}
-        return {}
+    def _context(self, page: Page, entries: tuple[SitemapEntry, ...]) -> PageContext:
+        """The page's context; a few pages get theirs only now (the sitemap, search shards, data downloads)."""
+        context = late_context(page, entries, self.build.publication)
+        expected = context_class(page.template)
+        if type(context) is not expected:
+            raise BuildError(f"the page {page.path or '/'} gives its template {page.template}.html a "
+                             f"{type(context).__name__}, but the template takes a {expected.__name__} "
+                             "(dps_publish/contexts.py)")
+        return context
 
 
-@dataclass(frozen=True)
-class SitemapEntry:
-    path: str
-    title: str
-
-    @property
-    def easy_read(self) -> bool:
-        return self.path.startswith("easy-read/")
+def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication) -> PageContext:
+    """The context of a page that shows what is known only once every page is listed or the open data planned."""
+    if page.template == "sitemap":
+        return SitemapContext(entries)
+    if page.template == "search":  # the search index's other shards, merged in the browser
+        return SearchContext(tuple(merged_shards(f"{e.path}index.html" for e in entries)))
+    if page.template == "data":
+        return DataContext(publication, data_resources())
+    if page.template == "data_dictionary":
+        return DataDictionaryContext(data_dictionary())
+    if page.template == "data_changelog":
+        return ChangelogContext(publication)
+    return page.context
 
 
 def sitemap_entries(pages, context) -> list[SitemapEntry]:
@@ -191,12 +257,12 @@ def write_sitemap_xml(out: Path, site_url: str, entries, published_on: dt.date) 
     (out / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def data_resources() -> list[dict]:
+def data_resources() -> tuple[DataResource, ...]:
     from .model import PUBLISHED
     from .schemas import load_schema
 
-    return [{"name": n, "title": load_schema(n).descriptor.get("title", n),
-             "description": load_schema(n).descriptor.get("description", "")} for n in PUBLISHED]
+    return tuple(DataResource(n, load_schema(n).descriptor.get("title", n), load_schema(n).descriptor.get("description", ""))
+                 for n in PUBLISHED)
 
 
 def templates_digest(theme: Path) -> str:
@@ -214,12 +280,13 @@ def add_round_articles(generator) -> None:
     """One "What's new" article per round, so the site has an Atom feed of rounds."""
     from pelican.contents import Article
 
-    model: SiteModel = generator.settings.get("DPS_MODEL")
-    if model is None:
+    if _build is None:
         return
+    model = _build.model
     template = generator.env.get_template("round_news.html")
+    shared = {"SITENAME": generator.settings["SITENAME"], "SITEURL": generator.settings["SITEURL"]}
     for news in round_news(model):
-        content = template.render(news=news, names=provider_names(model, news), **generator.context)
+        content = template.render(**shared, **context_names(RoundNewsContext(news, provider_names(model, news))))
         metadata = {
             "title": news.title,
             "date": dt.datetime.combine(news.date, dt.time(9, 0)),

@@ -1,17 +1,23 @@
 """What the templates receive besides the page: globals and filters.
 
-Every template gets the model (``model``), the settings (``dps``), ``url()``
-for addresses below the site's base path, and filters that turn codes into
-words people use ("one-to-one" into "one to one").
+Every template gets the names ``contexts.SiteGlobals`` declares: the
+site-wide model view (``model``), the settings (``dps``), ``url()`` for
+addresses below the site's base path, and helpers and filters that turn codes
+into words people use ("one-to-one" into "one to one"). Templates render
+under ``StrictUndefined`` (``jinja_environment``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
 
+import jinja2
+
 from .assets import ICONS, OPENMOJI_CREDIT
+from .contexts import DictionaryField, DictionaryTable, FieldRules, SiteGlobals
 from .model import SiteModel, SiteView
 from .money import GROUP_WORDS, easy_money_lines
 from .pages import (
@@ -29,37 +35,45 @@ from .rating import RATING_RULE
 from .settings import PublishSettings
 
 
-def template_globals(model: SiteModel, settings: PublishSettings) -> dict:
+def jinja_environment() -> dict:
+    """Options for the Jinja environment every template is rendered in (Pelican's ``JINJA_ENVIRONMENT``)."""
+    return {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True, "undefined": jinja2.StrictUndefined}
+
+
+def site_globals(model: SiteModel, settings: PublishSettings) -> SiteGlobals:
     base = settings.base_path
     glossary = {g.term.lower(): g for g in model.glossary}
-    return {
-        "url": lambda path="": f"{base}/{path}",
-        "model": SiteView(model),
-        "dps": settings,
-        "programme_path": programme_path,
-        "lot_path": lot_path,
-        "provider_path": provider_path,
-        "district_path": district_path,
-        "easy": easy,
-        "icons": ICONS,
-        "openmoji_credit": OPENMOJI_CREDIT,
-        "support_type_words": SUPPORT_TYPE_WORDS,
-        "age_group_words": AGE_GROUP_WORDS,
-        "glossary_terms": lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
-        "easy_read_glossary": model.glossary,
-        "group_words": GROUP_WORDS,
-        "easy_money_lines": easy_money_lines,
-        "easy_read_value": easy_read_value,
-        "quarter_words": quarter_words,
-        "rating_rule": RATING_RULE,
-        "dictionary": data_dictionary(),
-    }
+    return SiteGlobals(
+        url=lambda path="": f"{base}/{path}",
+        model=SiteView(model),
+        dps=settings,
+        programme_path=programme_path,
+        lot_path=lot_path,
+        provider_path=provider_path,
+        district_path=district_path,
+        easy=easy,
+        icons=ICONS,
+        openmoji_credit=OPENMOJI_CREDIT,
+        support_type_words=SUPPORT_TYPE_WORDS,
+        age_group_words=AGE_GROUP_WORDS,
+        glossary_terms=lambda names: [glossary[n.lower()] for n in names if n.lower() in glossary],
+        easy_read_glossary=model.glossary,
+        group_words=GROUP_WORDS,
+        easy_money_lines=easy_money_lines,
+        easy_read_value=easy_read_value,
+        quarter_words=quarter_words,
+        rating_rule=RATING_RULE,
+    )
 
 
-def data_dictionary() -> list[dict]:
+def template_globals(model: SiteModel, settings: PublishSettings) -> dict[str, object]:
+    """The declared globals as Jinja wants them: one name each."""
+    names = site_globals(model, settings)
+    return {f.name: getattr(names, f.name) for f in dataclasses.fields(names)}
+
+
+def data_dictionary() -> tuple[DictionaryTable, ...]:
     """Every published table and column, from the published schemas themselves."""
-    import dataclasses
-
     from .model import PUBLISHED
     from .schemas import load_schema, published_schema
 
@@ -68,9 +82,23 @@ def data_dictionary() -> list[dict]:
         names = [f.name for f in dataclasses.fields(cls)]
         schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
         source = load_schema(name).descriptor
-        tables.append({"name": name, "title": source.get("title", name), "description": source.get("description", ""),
-                       "fields": schema["fields"], "primary_key": schema.get("primaryKey", [])})
-    return tables
+        fields = tuple(DictionaryField(f["name"], f.get("type", "string"), f.get("description", ""),
+                                       _field_rules(f.get("constraints", {}))) for f in schema["fields"])
+        tables.append(DictionaryTable(name, source.get("title", name), source.get("description", ""), fields,
+                                      tuple(_as_list(schema.get("primaryKey", [])))))
+    return tuple(tables)
+
+
+def _field_rules(constraints: dict) -> FieldRules:
+    def number(key: str) -> Decimal | None:
+        return Decimal(str(constraints[key])) if key in constraints else None
+
+    return FieldRules(bool(constraints.get("required")), tuple(str(v) for v in constraints.get("enum", ())),
+                      number("minimum"), number("maximum"), constraints.get("pattern"))
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def table_cell(threshold: int):
@@ -95,7 +123,7 @@ def table_cell(threshold: int):
     return cell
 
 
-def template_filters(model: SiteModel, threshold: int = 5) -> dict:
+def template_filters(model: SiteModel, threshold: int = 5) -> dict[str, object]:
     def district_name(code: str) -> str:
         return model.district(code).name
 

@@ -37,6 +37,12 @@ def is_resident_page(rel: str) -> bool:
     return rel == "" or any(rel.startswith(p) for p in RESIDENT_PREFIXES if p)
 
 
+def twin_link(doc) -> str | None:
+    """Where the page's own "Easy read version" / "Standard version" link goes (not any link to that page)."""
+    found = doc.xpath('//main//p[contains(concat(" ", @class, " "), " twin-link ")]/a')
+    return found[0].get("href") if found else None
+
+
 def test_every_resident_page_has_an_easy_read_twin_linked_both_ways(example_build):
     output, _ = example_build
     site = dict(pages(output))
@@ -46,10 +52,30 @@ def test_every_resident_page_has_an_easy_read_twin_linked_both_ways(example_buil
             continue
         twin = EASY + rel
         assert twin in site, f"/{rel} has no easy-read twin at /{twin}"
-        assert f"/{twin}" in links(doc), f"/{rel} does not link to its twin /{twin}"
-        assert f"/{rel}" in links(site[twin]), f"/{twin} does not link back to /{rel}"
+        assert twin_link(doc) == f"/{twin}", f"/{rel} does not link to its twin /{twin}"
+        assert twin_link(site[twin]) == f"/{rel}", f"/{twin} does not link back to /{rel}"
         checked += 1
     assert checked > 150  # every district, filter, provider, lot and programme page
+    assert twin_link(site[EASY]) == "/" and twin_link(site[""]) == f"/{EASY}", "the two home pages are twins"
+
+
+def test_every_easy_read_page_links_to_its_standard_twin(example_build):
+    output, _ = example_build
+    site = dict(pages(output))
+    easy_pages = [rel for rel in site if rel.startswith(EASY)]
+    assert len(easy_pages) > 150
+    for rel in easy_pages:
+        doc = site[rel]
+        target = twin_link(doc)
+        assert target is not None, f"/{rel} has no link to its standard version"
+        assert target.lstrip("/") in site, f"/{rel} links to a standard version that is not there: {target}"
+        assert doc.getroottree().getroot().get("lang") == "en-GB", f"/{rel} does not say it is in British English"
+
+
+def test_pages_declare_british_english(example_build):
+    output, _ = example_build
+    for rel, doc in pages(output):
+        assert doc.getroottree().getroot().get("lang") == "en-GB", f"/{rel}"
 
 
 def test_data_pages_link_to_about_our_data(example_build):

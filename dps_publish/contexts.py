@@ -1,0 +1,344 @@
+"""What each template receives, declared in one place.
+
+Every template is rendered with Jinja's ``StrictUndefined``: reading a name or
+an attribute that is not there stops the build, naming the template, the line
+and the name, instead of publishing a blank where a fact should be.
+
+The names a template may read are:
+
+- ``SiteGlobals``: the same for every template (the site-wide model view,
+  the settings, ``url()`` and the helpers that turn codes into words);
+- ``PelicanNames``: the two of Pelican's settings the theme shows;
+- for a page the publisher generates, ``page``, ``page_title`` and
+  ``page_path``, and the fields of the page's own context class below
+  (``TEMPLATE_CONTEXTS`` says which class each template takes);
+- for the pages Pelican writes from ``content/`` (``article``, ``page`` and the
+  ``index`` of What's new), the fields of ``ArticleContext``, ``ContentPageContext``
+  and ``ArticleIndexContext``.
+
+Fields are typed (no ``Any``, no bare ``dict``); a test renders every template
+from these declarations alone, with no build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pelican.contents import Article
+from pelican.contents import Page as ContentPage
+
+from .assets import Icon
+from .charts import Chart
+from .model import District, GlossaryTerm, KpiDefinition, KpiValue, Listing, Lot, Programme, Provider, SiteView
+from .money import MoneyPage
+from .news import RoundNews
+from .opendata import Publication
+from .performance import LotKpi, PerformancePage
+from .settings import PublishSettings
+
+EASY_READ = "easy-read/"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page the publisher generates: where it goes, which template renders it, what that template receives."""
+
+    path: str  # the page's address below the site root, ending in "/" ("" for home)
+    template: str
+    title: str
+    context: PageContext = field(default_factory=lambda: PageContext(), compare=False)
+    twin: str | None = None  # the address of the page's easy-read (or standard) twin; "" is the home page
+    parent: tuple[str, str] | None = None  # (title, path) of the page above, for breadcrumbs
+
+    @property
+    def save_as(self) -> str:
+        return f"{self.path}index.html"
+
+    @property
+    def easy_read(self) -> bool:
+        return self.path.startswith(EASY_READ)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    path: str
+    title: str
+
+    @property
+    def easy_read(self) -> bool:
+        return self.path.startswith(EASY_READ)
+
+
+# -- every template ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteGlobals:
+    """Names every template can read (Jinja globals): site-wide, never about one page."""
+
+    url: Callable[..., str]  # an address below the site's base path: url("providers/")
+    model: SiteView  # the site-wide parts of the model only
+    dps: PublishSettings
+    programme_path: Callable[[str], str]
+    lot_path: Callable[[str, str], str]
+    provider_path: Callable[[str], str]
+    district_path: Callable[..., str]
+    easy: Callable[[str], str]  # a page's easy-read twin's address
+    icons: Mapping[str, Icon]
+    openmoji_credit: str
+    support_type_words: Mapping[str, str]
+    age_group_words: Mapping[str, str]
+    glossary_terms: Callable[[Sequence[str]], list[GlossaryTerm]]
+    easy_read_glossary: tuple[GlossaryTerm, ...]
+    group_words: Mapping[str, str]
+    easy_money_lines: Callable[[MoneyPage], list[tuple[str, list[str]]]]
+    easy_read_value: Callable[[KpiDefinition, KpiValue | None], str]
+    quarter_words: Callable[[str], str]
+    rating_rule: str
+
+
+@dataclass(frozen=True)
+class PelicanNames:
+    """Pelican's settings that the theme reads (Pelican passes every setting; the theme uses these)."""
+
+    SITENAME: str
+    SITEURL: str
+
+
+@dataclass(frozen=True)
+class GeneratedPageNames:
+    """What every page the publisher generates receives besides its own context."""
+
+    page: Page
+    page_title: str
+    page_path: str
+
+
+# -- each generated page's own context ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageContext:
+    """A page that shows only site-wide facts: the home page, the glossary, About the name and the like."""
+
+
+def context_names(context: object) -> dict[str, object]:
+    """A declared context as the template sees it: one name per field (shallow: the objects themselves)."""
+    return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+
+
+ProviderListing = tuple[Provider, Listing]
+LotListings = tuple[Lot, tuple[ProviderListing, ...]]
+
+
+@dataclass(frozen=True)
+class DistrictFilter:
+    kind: str  # "support_type" or "age_group"
+    value: str  # the code, e.g. "one-to-one"
+    words: str  # what the page says, e.g. "one to one"
+
+
+@dataclass(frozen=True)
+class DistrictContext(PageContext):
+    district: District
+    groups: tuple[LotListings, ...]  # each DPS lot with its awarded listings in the district, by provider name
+    filter: DistrictFilter | None  # the support type or age group the page is narrowed to
+
+
+@dataclass(frozen=True)
+class ProvidersContext(PageContext):
+    providers: tuple[Provider, ...]
+
+
+@dataclass(frozen=True)
+class ProviderContext(PageContext):
+    provider: Provider
+    listings: tuple[Listing, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammeContext(PageContext):
+    programme: Programme
+
+
+@dataclass(frozen=True)
+class LotMember:
+    provider_id: str
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LotContext(PageContext):
+    programme: Programme
+    lot: Lot
+    members: tuple[LotMember, ...]
+    kpis: tuple[LotKpi, ...]
+    charts: tuple[Chart, ...]
+
+
+@dataclass(frozen=True)
+class WhatsNewContext(PageContext):
+    round_news: tuple[RoundNews, ...]
+
+
+@dataclass(frozen=True)
+class RoundNewsContext(PageContext):
+    news: RoundNews
+    names: Mapping[str, str]  # provider_id to the provider's name, for the providers that joined
+
+
+@dataclass(frozen=True)
+class MoneyOverviewContext(PageContext):
+    money_pages: tuple[MoneyPage, ...]
+
+
+@dataclass(frozen=True)
+class MoneyContext(PageContext):
+    money: MoneyPage
+    charts: tuple[Chart, ...]
+
+
+@dataclass(frozen=True)
+class PerformanceOverviewContext(PageContext):
+    performance_pages: tuple[PerformancePage, ...]
+
+
+@dataclass(frozen=True)
+class PerformanceContext(PageContext):
+    performance: PerformancePage
+    charts: tuple[Chart, ...]
+
+
+@dataclass(frozen=True)
+class SitemapContext(PageContext):
+    sitemap_entries: tuple[SitemapEntry, ...]
+
+
+@dataclass(frozen=True)
+class SearchContext(PageContext):
+    search_shards: tuple[str, ...]  # the other bundles of the search index, merged in the browser
+
+
+@dataclass(frozen=True)
+class DataResource:
+    name: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DataContext(PageContext):
+    publication: Publication
+    data_resources: tuple[DataResource, ...]
+
+
+@dataclass(frozen=True)
+class FieldRules:
+    """A published column's constraints, in the data dictionary."""
+
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class DictionaryField:
+    name: str
+    type: str
+    description: str
+    constraints: FieldRules
+
+
+@dataclass(frozen=True)
+class DictionaryTable:
+    name: str
+    title: str
+    description: str
+    fields: tuple[DictionaryField, ...]
+    primary_key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataDictionaryContext(PageContext):
+    dictionary: tuple[DictionaryTable, ...]
+
+
+@dataclass(frozen=True)
+class ChangelogContext(PageContext):
+    publication: Publication
+
+
+# -- the pages Pelican writes from content/ ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArticleContext:
+    article: Article
+
+
+@dataclass(frozen=True)
+class ContentPageContext:
+    page: ContentPage
+
+
+@dataclass(frozen=True)
+class ArticleIndexContext:
+    articles: Sequence[Article]
+
+
+# Which context each template takes. A generated page whose context is of another class stops the build.
+TEMPLATE_CONTEXTS: dict[str, type] = {
+    "home": PageContext, "find_support": PageContext, "programmes": PageContext, "about_the_name": PageContext,
+    "glossary": PageContext, "accessibility": PageContext, "about_our_data": PageContext,
+    "data_policies": PageContext,
+    "district": DistrictContext,
+    "providers": ProvidersContext,
+    "provider": ProviderContext,
+    "programme": ProgrammeContext,
+    "lot": LotContext,
+    "whats_new": WhatsNewContext,
+    "round_news": RoundNewsContext,
+    "money_overview": MoneyOverviewContext,
+    "money": MoneyContext,
+    "performance_overview": PerformanceOverviewContext,
+    "performance": PerformanceContext,
+    "sitemap": SitemapContext,
+    "search": SearchContext,
+    "data": DataContext,
+    "data_dictionary": DataDictionaryContext,
+    "data_changelog": ChangelogContext,
+}
+# Pelican's own templates, rendered by its generators from content/.
+PELICAN_CONTEXTS: dict[str, type] = {
+    "article": ArticleContext,
+    "page": ContentPageContext,
+    "index": ArticleIndexContext,
+}
+EASY_READ_PREFIX = "er_"
+
+
+def context_class(template: str) -> type:
+    """The context class a template takes: an easy-read twin's template (``er_lot``) takes its standard one's."""
+    name = template.removesuffix(".html")
+    if name in PELICAN_CONTEXTS:
+        return PELICAN_CONTEXTS[name]
+    return TEMPLATE_CONTEXTS[name.removeprefix(EASY_READ_PREFIX)]
+
+
+def declared_names(template: str) -> frozenset[str]:
+    """Every name the template may read, for the tests and for the error message of a missing one."""
+    names = {f.name for cls in (SiteGlobals, PelicanNames) for f in dataclasses.fields(cls)}
+    cls = context_class(template)
+    names |= {f.name for f in dataclasses.fields(cls)}
+    if template.removesuffix(".html") not in PELICAN_CONTEXTS:
+        names |= {f.name for f in dataclasses.fields(GeneratedPageNames)}
+    return frozenset(names)
+
+
+def declarations() -> tuple[type, ...]:
+    """Every declaration class in this module (a test holds their fields to real types)."""
+    return tuple(value for value in globals().values()
+                 if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == __name__)
