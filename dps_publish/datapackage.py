@@ -30,6 +30,8 @@ OGL = {
     "title": "Open Government Licence v3.0",
 }
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+REHEARSAL = (" This is a REHEARSAL of the public data: some addresses and identifiers in it are placeholders, "
+             "not the council's real ones.")
 
 
 def cell(value) -> str:
@@ -182,6 +184,7 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
             "System and related programmes. " + ATTRIBUTION
             + (" Provider entries, listings, KPIs and payments in this package are EXAMPLE DATA, not real "
                "organisations." if model.example_data else "")
+            + (REHEARSAL if settings.rehearsal else "")
         ),
         "homepage": f"{settings.site_url}/data/",
         "version": package_version(model, resources, latest),

@@ -31,7 +31,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .datapackage import ATTRIBUTION, OGL, cell, csv_resource
+from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
 from .model import STATUS_WORDS, Listing, SiteModel
 from .pages import SUPPORT_TYPE_WORDS, provider_path, slug
 from .settings import PublishSettings
@@ -255,6 +255,7 @@ def package_descriptor(model: SiteModel, settings: PublishSettings, resources_ou
               "licensed under CC BY-SA 4.0."
             + (" The organisations and services in this package are EXAMPLE DATA, not real organisations."
                if model.example_data else "")
+            + (REHEARSAL if settings.rehearsal else "")
         ),
         "homepage": f"{settings.site_url}/data/",
         "created": created.isoformat().replace("+00:00", "Z"),

@@ -237,10 +237,14 @@ def test_a_rehearsal_lets_placeholders_through_and_every_page_says_so(tmp_path, 
     output = tmp_path / "output"
     assert main(cli("build", "--settings", str(path), "--output", str(output), "--cache", str(tmp_path / "cache"))) == 0
     capsys.readouterr()
-    for page in (output / "index.html", output / "easy-read" / "index.html"):
+    pages = [p for p in output.rglob("*.html") if "pagefind" not in p.parts]
+    assert len(pages) > 300
+    for page in pages:
         tree = lxml.html.fromstring(page.read_bytes())
         [notice] = tree.xpath("//div[@role='note'][@aria-label='Rehearsal']")
-        assert "practice copy of the public site" in notice.text_content()
+        assert "practice copy of the public site" in notice.text_content(), page
+    for package in (output / "data" / "datapackage.json", output / "data" / "openreferral" / "datapackage.json"):
+        assert "REHEARSAL" in json.loads(package.read_text(encoding="utf-8"))["description"], package
 
 
 def test_the_preview_site_has_no_rehearsal_notice(example_build):
