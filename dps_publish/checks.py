@@ -9,6 +9,7 @@ characters). A problem names the value as the person typed it.
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -25,6 +26,7 @@ TYPE_PATTERNS = {
 FORMULA_START = ("=", "@", "\t", "\r")
 NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 PHONE = re.compile(r"^\+[0-9 ()-]+$")
+INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def check_table(file: str, frame: pd.DataFrame, raw: pd.DataFrame, schema: TableSchema,
@@ -57,6 +59,10 @@ def _check_column(file: str, values: pd.Series, typed: pd.Series, spec: dict) ->
     if constraints.get("required"):
         report(blank, "constraint-error",
                lambda v: f"this cell is empty, but every row needs a value in {name}.")
+        if spec["type"] == "string" and not blank.all():  # a name that is only a non-breaking space looks empty
+            report(~blank & values.str.fullmatch(INVISIBLE.pattern), "only-spaces",
+                   lambda v: f"this cell holds only spaces or invisible characters, but every row needs a value "
+                             f"in {name}. Type the value, or delete the row.")
     present = ~blank
     kind = spec["type"]
     bad = pd.Series(False, index=values.index)
@@ -67,6 +73,10 @@ def _check_column(file: str, values: pd.Series, typed: pd.Series, spec: dict) ->
             bad |= present & parsed.isna()
         report(bad, "type-error", lambda v: _type_message(spec, v))
     ok = present & ~bad
+    if spec.get("x-money"):
+        for row in values.index[ok & values.str.contains(r"\.[0-9]{3}", regex=True)]:
+            problems.append(Problem(file, int(row), name, "money-precision", str(typed[row]),
+                                    _precision_message(str(typed[row]), values[row])))
     if "enum" in constraints:
         allowed = set(constraints["enum"])
         report(ok & ~values.isin(allowed), "constraint-error",
@@ -146,6 +156,23 @@ def _type_message(spec: dict, value: str) -> str:
     if kind == "integer":
         return f"{quote(value)} is not a whole number. Write a number like 12, with no other characters."
     return f"{quote(value)} is not a number. Write a number like 12.5, with no other characters."
+
+
+def _precision_message(typed: str, value: str) -> str:
+    """1.234 could be £1,234 (a full stop between the thousands, as in much of Europe) or £1.23."""
+    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
+    pounds, pence = digits.split(".")
+    rounded = Decimal(digits).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    to_the_penny = f"{sign}£{rounded:,}"
+    if len(pence) == 3 and len(pounds) <= 3 and pounds.strip("0") and typed.count(".") == 1 and "," not in typed:
+        thousands = f"{sign}£{int(pounds + pence):,}"
+        return (f"{quote(typed)} has three figures after the point, so it could be {thousands} (a full stop "
+                f"between the thousands) or {to_the_penny} (pounds and pence). Which is it? Write "
+                f"{sign}{int(pounds + pence)} for {thousands} or {sign}{rounded} for {to_the_penny}: money has at "
+                "most two figures after the point.")
+    return (f"{quote(typed)} has more than two figures after the point, so it is not pounds and pence. "
+            f"Did you mean {to_the_penny}? Write it as {sign}{rounded}: money has at most two figures "
+            "after the point.")
 
 
 def _item_message(value: str, allowed: list[str]) -> str:

@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from .problems import Problem, quote
-from .readers import RawTable, normalise_label
+from .readers import RawTable, column_letter, normalise_label
 from .schemas import TableSchema
 
 TRUE_WORDS = {"yes", "y", "true"}
@@ -40,7 +40,7 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
             filled = raw.frame[position] != ""
             if filled.any():
                 first = int(raw.frame.index[filled][0])
-                problems.append(Problem(raw.file, first, f"column {position + 1}", "blank-label", None,
+                problems.append(Problem(raw.file, first, column_letter(position), "blank-label", None,
                                         "this column has values but no heading. Give it one of the contract's "
                                         "column names or delete it."))
             continue
@@ -65,6 +65,9 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
         name = spec["name"]
         if name in columns:
             typed[name] = raw.frame[columns[name]]
+            floats = raw.xlsx_numbers.get(columns[name]) if spec.get("x-money") else None
+            if floats:
+                typed[name] = to_the_penny(typed[name], floats)
             data[name] = normalise_column(typed[name], spec)
         else:
             typed[name] = data[name] = pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype="str")
@@ -93,6 +96,22 @@ def _rewrite(values: pd.Series, mask: pd.Series, rewrite) -> pd.Series:
         return values
     values = values.copy()
     values[mask] = values[mask].map(rewrite)
+    return values
+
+
+def to_the_penny(values: pd.Series, rows: list[int]) -> pd.Series:
+    """Workbook number cells within a millionth of a whole penny, as that amount.
+
+    Excel keeps the result of a calculation as a binary fraction: it shows
+    1428.64 and stores 1428.6399999999999. Only real number cells of a workbook
+    are read this way; a CSV that says 1428.6399999999999 means what it says.
+    """
+    values = values.copy()
+    for row in rows:
+        number = float(values[row])
+        pence = round(number, 2)
+        if abs(number - pence) < 1e-6:
+            values[row] = f"{pence:.2f}".rstrip("0").rstrip(".") if pence else "0"
     return values
 
 

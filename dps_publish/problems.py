@@ -40,7 +40,11 @@ CODES = {
     "unique-error": "a value that must be unique is repeated",
     "primary-key": "two rows have the same key",
     "formula-cell": "a text cell a spreadsheet would run as a formula",
+    "only-spaces": "a required text cell that holds only spaces or invisible characters",
+    "money-precision": "an amount of money with more than two figures after the point (1.234: £1,234 or £1.23?)",
     # across rows and tables
+    "number-too-large": "a number with more than 15 digits before the point: no real figure is that large",
+    "date-out-of-range": "a date, quarter or financial year before 1900 or after 2099: a slip in the year",
     "foreign-key": "a reference to a row that does not exist",
     "date-order": "an end date before its start date",
     "missing-rounds": "a dynamic purchasing system without rounds",
@@ -67,19 +71,30 @@ class Problem:
     code: str
     value: str | None
     message: str
+    # The cell as the spreadsheet names it (``G14``) and, in a workbook, the sheet: filled in by
+    # ``validate_folder`` from the file's own header, so every stage can leave them out.
+    sheet: str | None = None
+    cell: str | None = None
 
     def __str__(self) -> str:
         place = [self.file]
-        if self.row is not None:
-            place.append(f"row {self.row}")
-        if self.column:
-            place.append(f"column {self.column}")
+        if self.cell:
+            if self.sheet:
+                place.append(f"sheet {self.sheet}")
+            place.append(f"cell {self.cell} (row {self.row}, column {self.column})")
+        else:
+            if self.row is not None:
+                place.append(f"row {self.row}")
+            if self.column:
+                place.append(f"column {self.column}")
         return f"{', '.join(place)}: {self.message}"
 
     def to_dict(self) -> dict:
         return {
             "code": self.code,
             "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
             "row": self.row,
             "column": self.column,
             "value": self.value,

@@ -6,7 +6,9 @@ columns, spaces around cells and headers, real Excel dates and numbers) and
 refuses what cannot be read safely, with a problem that says how to fix it.
 
 The result is a ``RawTable``: every cell a stripped string, the frame's index
-the row number as the spreadsheet shows it (the header is row 1).
+the row number as the spreadsheet shows it (the header is row 1), and the
+file's ``Header`` (its labels where the file has them, and the sheet), from
+which a problem names its cell as the spreadsheet does (``G14``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import io
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +35,41 @@ SAVE_AS_UTF8 = 'In Excel use File > Save As and choose "CSV UTF-8 (Comma delimit
 csv.field_size_limit(sys.maxsize)
 
 
+@dataclass(frozen=True)
+class Header:
+    """A file's header row as the reader saw it, and the sheet it is on (a workbook's first sheet).
+
+    The position of a label is the column's place in the person's file, which may differ from the
+    schema's order; it gives the column letter a problem is placed by.
+    """
+
+    labels: tuple[str, ...] = ()
+    sheet: str | None = None
+
+    def letter(self, column: str, last: bool = False) -> str | None:
+        """The letter of the column headed ``column`` (any spelling of it); the first such, or the last.
+
+        A column with no heading is named by its letter already; a column the file lacks has none.
+        """
+        wanted = normalise_label(column)
+        positions = [i for i, label in enumerate(self.labels) if normalise_label(label) == wanted]
+        if positions:
+            return column_letter(positions[-1 if last else 0])
+        return column if LETTER.fullmatch(column) else None
+
+    def place(self, problem: Problem) -> Problem:
+        """The problem with its sheet and, when it has a row and a column the file has, its cell."""
+        letter = None
+        if problem.row is not None and problem.column:
+            letter = self.letter(problem.column, last=problem.code == "duplicate-label")  # the second one
+        if letter is None and self.sheet is None:
+            return problem
+        return replace(problem, sheet=self.sheet, cell=f"{letter}{problem.row}" if letter else None)
+
+
+LETTER = re.compile(r"[A-Z]{1,3}")
+
+
 @dataclass
 class RawTable:
     name: str
@@ -40,6 +77,14 @@ class RawTable:
     labels: list[str]
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    header: Header | None = None  # where its problems' cells are; by default the labels (a CSV has no sheet)
+    # Workbook number cells with more than two figures after the point (a calculation's float,
+    # like 1428.6399999999999): column position -> spreadsheet rows. Money reads them to the penny.
+    xlsx_numbers: dict[int, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.header is None:
+            self.header = Header(tuple(self.labels))
 
 
 def normalise_label(label: str) -> str:
@@ -73,11 +118,12 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 def read_table(name: str, path: Path) -> RawTable:
     if path.suffix.lower() == ".xlsx":
-        labels, rows, problems = _read_xlsx(path)
-        return _to_raw_table(name, path.name, labels, rows, problems)
-    data, problem = _as_utf8(path.name, path.read_bytes())
+        return _read_xlsx(name, path)
+    data, problem, header = _as_utf8(path.name, path.read_bytes())
     if problem:
-        return _to_raw_table(name, path.name, [], [], [problem])
+        raw = _to_raw_table(name, path.name, [], [], [problem])
+        raw.header = header  # where the file could be read that far: the problem's cell
+        return raw
     fast = _read_regular_csv(name, path.name, data)
     if fast is not None:
         return fast
@@ -156,84 +202,243 @@ def _read_csv_rows(file: str, text: str) -> tuple[list[str], list[tuple[int, lis
     return labels, rows, []
 
 
-CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+def _has_control_bytes(data: bytes, block: int = 1 << 24) -> bool:
+    """Whether any byte is a control character other than tab, line feed and carriage return.
+
+    A block at a time with numpy: a few times quicker than a regular expression's
+    scan on a file of hundreds of megabytes.
+    """
+    import numpy as np
+
+    every = np.frombuffer(data, dtype=np.uint8)
+    for start in range(0, len(every), block):
+        part = every[start:start + block]
+        low = part[part < 0x20]  # mostly tabs and line breaks
+        if ((low != 0x09) & (low != 0x0A) & (low != 0x0D)).any() or (part == 0x7F).any():
+            return True
+    return False
 
 
-def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None]:
-    """The file's bytes as UTF-8 without a byte-order mark, or the problem that stops it being read.
+def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None, Header]:
+    """The file's bytes as UTF-8 without a byte-order mark, or the problem that stops it being read
+    (with the file's header, when the problem is in a cell).
 
     UTF-8 is checked without building a string of the whole file (a year of
-    payments is hundreds of megabytes); Windows-1252 is converted.
+    payments is hundreds of megabytes); Windows-1252 is converted. A file that
+    is UTF-8 but for some bytes is refused at the first of them: read as
+    Windows-1252, its every £ and é would turn into nonsense.
     """
     if data.startswith(b"PK\x03\x04"):
         return b"", Problem(file, None, None, "bad-encoding", None,
                             "this file is an Excel workbook with a .csv name. Rename it to .xlsx, "
-                            f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}")
+                            f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}"), Header()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
         kind = "UTF-16 (\"Unicode text\")" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "not plain text"
         return b"", Problem(file, None, None, "bad-encoding", None,
-                            f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}")
+                            f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}"), Header()
     data = data.removeprefix(b"\xef\xbb\xbf")
-    if not CONTROL.search(data):
-        if _is_utf8(data):
-            return data, None
+    if not _has_control_bytes(data):
+        bad = _first_non_utf8(data)
+        if bad is None:
+            return data, None, Header()
+        if _holds_utf8_characters(data):
+            return (b"", *_mixed_encoding(file, data, bad))
         try:
-            return data.decode("cp1252").encode("utf-8"), None
+            return data.decode("cp1252").encode("utf-8"), None, Header()
         except UnicodeDecodeError:
             pass
     return b"", Problem(file, None, None, "bad-encoding", None,
-                        f"this file is not in UTF-8 or Windows-1252 text, so it cannot be read. {SAVE_AS_UTF8}")
+                        f"this file is not in UTF-8 or Windows-1252 text, so it cannot be read. {SAVE_AS_UTF8}"), Header()
 
 
-def _is_utf8(data: bytes, block: int = 1 << 22) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), block):
-            decoder.decode(data[start:start + block])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _first_non_utf8(data: bytes, block: int = 1 << 22) -> int | None:
+    """Where the first byte that is not UTF-8 is, or None; a block at a time, so no string of the whole file."""
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = start + block
+        try:
+            _, used = codecs.utf_8_decode(view[start:end], "strict", end >= len(data))
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+        start += used  # a character cut by the block's end is decoded with the next block
+    return None
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], list[Problem]]:
+def _holds_utf8_characters(data: bytes, block: int = 1 << 24) -> bool:
+    """Whether the bytes hold a character written the UTF-8 way (a lead byte and its continuation bytes).
+
+    Text that is Windows-1252 throughout has none: its £ (0xA3) and é (0xE9) stand alone.
+    """
+    import numpy as np
+
+    every = np.frombuffer(data, dtype=np.uint8)
+    size = len(every)
+    for start in range(0, size, block):
+        part = every[start:start + block]
+        lead = np.flatnonzero(part >= 0xC2) + start  # one pass over the block; the few found are sifted
+        first = every[lead]
+        lead, first = lead[first <= 0xF4], first[first <= 0xF4]
+        if not len(lead):
+            continue
+        after = [np.where(lead + k < size, every[np.minimum(lead + k, size - 1)], 0) for k in (1, 2, 3)]
+        follows = [(byte & 0xC0) == 0x80 for byte in after]
+        two = (first <= 0xDF) & follows[0]
+        three = ((first >= 0xE0) & (first <= 0xEF) & follows[0] & follows[1]
+                 & ~((first == 0xE0) & (after[0] < 0xA0)) & ~((first == 0xED) & (after[0] > 0x9F)))
+        four = ((first >= 0xF0) & follows[0] & follows[1] & follows[2]
+                & ~((first == 0xF0) & (after[0] < 0x90)) & ~((first == 0xF4) & (after[0] > 0x8F)))
+        if (two | three | four).any():
+            return True
+    return False
+
+
+def _mixed_encoding(file: str, data: bytes, bad: int) -> tuple[Problem, Header]:
+    """The problem of a UTF-8 file with a byte that is not: the row and column of the first such byte.
+
+    Rows are CSV records, so a line break inside a quoted cell does not throw the
+    row out: found by counting quotes where that is safe, else by reading the
+    file as CSV up to the byte.
+    """
+    byte = data[bad]
+    place = _record_by_quotes(data, bad)
+    if place is None:
+        row, header, record = _record_by_reading(data, bad)
+    else:
+        row, start, header_end = place
+        header = (_csv_records(data[:header_end]) or [[]])[0] if row > 1 else []
+        record = _csv_records(data[start:bad + 1])[-1]  # ends with the byte's stand-in
+    header = [label.strip() for label in header]
+    rest = data[bad + 1:bad + 200].decode("utf-8", "surrogateescape")
+    position = max(len(record) - 1, 0)
+    column = header[position] if position < len(header) and header[position] else None
+    before = _shown_bytes(record[-1] if record else "")  # the cell up to the byte, which ends it
+    after = re.split(r'[,"\r\n]', _shown_bytes(rest))[0]
+    near = ("…" if len(before) > 30 else "") + before[-30:] + after[:20] + ("…" if len(after) > 20 else "")
+    known = bytes([byte]).decode("cp1252", "replace")
+    what = f"0x{byte:02X}" + (f" ({known} in Windows-1252)" if known.isprintable() and known != "\ufffd" else "")
+    where = ("this heading" if row == 1 else "this cell") + ("" if column else f" (column {column_letter(position)})")
+    problem = Problem(file, row, column, "bad-encoding", before + after,
+                      f"{where} has a character saved differently from the rest of the file: the file is UTF-8, "
+                      f"but the byte {what} in {quote(near, limit=80)} is not. Reading the file as Windows-1252 "
+                      "instead would turn every £ and é in it into nonsense, so it is not read. Retype the "
+                      f"character, then save the file again. {SAVE_AS_UTF8}")
+    return problem, Header(tuple(header))
+
+
+def _csv_records(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8", "surrogateescape"), newline="")))
+
+
+def _record_by_quotes(data: bytes, bad: int, block: int = 1 << 24) -> tuple[int, int, int] | None:
+    """(row, where its record starts, where the header ends) for the byte at ``bad``, without reading the CSV.
+
+    A line break ends a record when an even number of quotes comes before it. That
+    holds when every opening quote starts a cell and every closing quote ends one
+    and there is no lone carriage return; otherwise None, and the file is read.
+    """
+    import numpy as np
+
+    every = np.frombuffer(data, dtype=np.uint8)
+    marks = []
+    for begin in range(0, bad, block):
+        part = every[begin:min(begin + block, bad)]
+        marks.append(np.flatnonzero((part == 0x22) | (part == 0x0A) | (part == 0x0D)) + begin)
+    marks = np.concatenate(marks) if marks else np.array([], dtype=np.int64)
+    kinds = every[marks]
+    returns = marks[kinds == 0x0D]
+    if (every[returns + 1] != 0x0A).any():  # returns + 1 <= bad: the byte itself is not a line feed
+        return None
+    quotes = marks[kinds == 0x22]
+    if len(quotes):
+        edges = np.array([0x22, 0x2C, 0x0A, 0x0D], dtype=np.uint8)  # a quote, a comma, a line break
+        before = np.isin(every[np.maximum(quotes - 1, 0)], edges) | (quotes == 0)
+        after = np.isin(every[quotes + 1], edges)
+        if not np.where(np.arange(len(quotes)) % 2 == 0, before, after).all():
+            return None
+    feeds = marks[kinds == 0x0A]
+    ends = feeds[np.searchsorted(quotes, feeds) % 2 == 0]
+    return len(ends) + 1, int(ends[-1]) + 1 if len(ends) else 0, int(ends[0]) if len(ends) else 0
+
+
+def _record_by_reading(data: bytes, bad: int) -> tuple[int, list[str], list[str]]:
+    """(row, header, record) for the byte at ``bad``, reading the file as CSV up to it."""
+    stand_in = chr(0xDC00 + data[bad])  # how "surrogateescape" keeps a byte that is not UTF-8
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape", newline="")
+
+    def up_to_the_byte():
+        for line in text:
+            at = line.find(stand_in)
+            yield line if at < 0 else line[:at + 1]
+            if at >= 0:
+                return
+
+    header: list[str] = []
+    record: list[str] = []
+    row = 0
+    for row, record in enumerate(csv.reader(up_to_the_byte()), start=1):
+        if row == 1:
+            header = record
+    return row, header if row > 1 else [], record
+
+
+def _shown_bytes(text: str) -> str:
+    """Text with the bytes that are not UTF-8 shown as \\xA3, as a message can print them."""
+    return re.sub("[\udc80-\udcff]", lambda m: f"\\x{ord(m[0]) - 0xDC00:02X}", text)
+
+
+def _read_xlsx(name: str, path: Path) -> RawTable:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], [], [Problem(path.name, None, None, "unreadable-file", None,
-                                f"this file cannot be opened as an Excel workbook ({exc.__class__.__name__}). "
-                                "Open it in Excel and save it again as .xlsx.")]
+        return _to_raw_table(name, path.name, [], [], [
+            Problem(path.name, None, None, "unreadable-file", None,
+                    f"this file cannot be opened as an Excel workbook ({exc.__class__.__name__}). "
+                    "Open it in Excel and save it again as .xlsx.")])
     problems: list[Problem] = []
     rows: list[tuple[int, list[str]]] = []
     labels: list[str] = []
+    numbers: dict[int, list[int]] = {}
     try:
         sheet = workbook.worksheets[0]  # the first sheet, whichever the workbook opens on
-        for row_number, cells in enumerate(sheet.iter_rows(), start=1):
+        for row_number, cells in enumerate(sheet.iter_rows(), start=1):  # from cell A1, so position = letter
             values = []
             for column, cell in enumerate(cells):
                 if cell.data_type == "f":
-                    label = labels[column] if column < len(labels) else f"{_column_letter(column)}"
+                    known = column < len(labels) and labels[column].strip()
+                    label = labels[column].strip() if known else column_letter(column)
                     problems.append(Problem(path.name, row_number, label, "xlsx-formula", str(cell.value),
                                             f"this cell holds a formula ({quote(cell.value)}). Copy the cell "
                                             "and use Paste Special > Values so it holds the value instead."))
                     values.append("")
-                else:
-                    values.append(_xlsx_value(cell.value))
+                    continue
+                text = _xlsx_value(cell.value)
+                if isinstance(cell.value, float) and row_number > 1 and not WITHIN_PENCE.fullmatch(text):
+                    numbers.setdefault(column, []).append(row_number)
+                values.append(text)
             if row_number == 1:
                 labels = values
             else:
                 rows.append((row_number, values))
+        title = sheet.title
     finally:
         workbook.close()
-    return labels, rows, problems
+    raw = _to_raw_table(name, path.name, labels, rows, problems)
+    raw.header = Header(tuple(raw.labels), title)
+    raw.xlsx_numbers = numbers
+    return raw
 
 
-def _column_letter(index: int) -> str:
+WITHIN_PENCE = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+
+
+def column_letter(position: int) -> str:
+    """The spreadsheet's name for the column at ``position`` (0 is A)."""
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(index + 1)
+    return get_column_letter(position + 1)
 
 
 def _xlsx_value(value) -> str:

@@ -1,9 +1,14 @@
 """Stage 4: the rules of the contract that span rows and tables.
 
 Foreign keys first (a reference to a key that does not exist), then the
-contract's own rules: dates in order, ``left_date`` when a provider left,
-rounds only for lots that reopen, districts that exist, KPI values that agree
-with their numerator and denominator, jargon the glossary must explain.
+contract's own rules: figures and dates a real record can hold, dates in
+order, ``left_date`` when a provider left, rounds only for lots that reopen,
+districts that exist, KPI values that agree with their numerator and
+denominator, jargon the glossary must explain.
+
+A rule never reads a cell that already has a problem of its own (``refused``:
+its file, row and column), and converts only what the type checks accept, so
+a value outside the contract is a problem, never an exception.
 """
 
 from __future__ import annotations
@@ -15,10 +20,18 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .checks import TYPE_PATTERNS
 from .problems import Problem, one_of, quote
+from .readers import Header
 from .schemas import load_schema
 
-NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+# No real count or amount of money has more digits than this before the point (£999 trillion); beyond
+# it a figure cannot be charted exactly, and Python will not turn text of over 4,300 digits into a number.
+MAX_DIGITS = 15
+# Years a record of this programme can be about: beyond them the year is a slip (2203 for 2023), and
+# OCDS dates (a programme's start plus ten contract years) must stay within what a date can be.
+YEARS = (1900, 2099)
+YEAR_FIELDS = {"period": "quarter", "financial_year": "financial year"}  # text columns that start with a year
 GLOSSARY_MUST_EXPLAIN = ("DPS", "lot", "provider", "commissioning", "framework", "direct payment")
 
 
@@ -31,6 +44,7 @@ class SourceTable:
     typed: pd.DataFrame
     frame: pd.DataFrame
     present: frozenset = field(default_factory=frozenset)  # the columns the file had (the rest are blank)
+    header: Header = field(default_factory=Header)  # the file's own header and sheet: where each cell is
 
     def problem(self, row, column: str | None, code: str, message: str, value=None) -> Problem:
         if value is None and column is not None and row is not None:
@@ -54,6 +68,8 @@ def district_lookup(districts: pd.DataFrame) -> dict[str, str]:
 
 
 def _joined(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
+    if len(fields) == 1:
+        return frame[fields[0]]
     joined = frame[fields[0]].astype("str")
     for name in fields[1:]:
         joined = joined + "\x1f" + frame[name].astype("str")
@@ -63,6 +79,7 @@ def _joined(frame: pd.DataFrame, fields: list[str]) -> pd.Series:
 def check_foreign_keys(tables: dict[str, SourceTable], unreadable: set[str] = frozenset()) -> list[Problem]:
     """References to rows that do not exist; none are checked against a table that could not be read."""
     problems: list[Problem] = []
+    keys: dict[tuple, set] = {}  # each referenced key once: many tables refer to programmes and lots
     for table in tables.values():
         for fk in load_schema(table.name).foreign_keys:
             if fk["reference"]["resource"] in unreadable:
@@ -70,11 +87,15 @@ def check_foreign_keys(tables: dict[str, SourceTable], unreadable: set[str] = fr
             target = tables.get(fk["reference"]["resource"])
             fields, ref_fields = fk["fields"], fk["reference"]["fields"]
             frame = table.frame
-            filled = (frame[fields] != "").all(axis=1)
+            filled = frame[fields[0]] != ""
+            for name in fields[1:]:
+                filled &= frame[name] != ""
             if not filled.any():
                 continue
-            known = _joined(target.frame, ref_fields) if target is not None else pd.Series([], dtype="str")
-            missing = filled & ~_joined(frame, fields).isin(set(known))
+            ref = (fk["reference"]["resource"], *ref_fields)
+            if ref not in keys:
+                keys[ref] = set(_joined(target.frame, ref_fields)) if target is not None else set()
+            missing = filled & ~_joined(frame, fields).isin(keys[ref])
             if not missing.any():
                 continue
             pairs = set(zip(*(target.frame[f] for f in ref_fields))) if target is not None else set()
@@ -91,18 +112,85 @@ def check_foreign_keys(tables: dict[str, SourceTable], unreadable: set[str] = fr
     return problems
 
 
-def check_rules(tables: dict[str, SourceTable]) -> list[Problem]:
-    """Each rule runs when the tables it reads could be read (a broken table is reported on its own)."""
-    problems: list[Problem] = []
+def refused_cells(problems: list[Problem]) -> frozenset:
+    """(file, row, column) of every cell that already has a problem: no rule reads those again."""
+    return frozenset((p.file, p.row, p.column) for p in problems if p.row is not None and p.column)
+
+
+def check_rules(tables: dict[str, SourceTable], refused: frozenset = frozenset()) -> list[Problem]:
+    """Each rule runs when the tables it reads could be read (a broken table is reported on its own).
+
+    ``refused`` holds the cells with a problem already (see ``refused_cells``): the rules skip them.
+    """
+    problems = _values_in_range(tables, refused)
+    refused = refused | refused_cells(problems)
     for rule, needs in ((_dates_in_order, ()), (_rounds_for_dps, ("programmes",)),
                         (_listing_rules, ("listings", "lots", "districts")), (_kpi_rules, ()),
                         (_glossary_covers_jargon, ("glossary",))):
         if all(name in tables for name in needs):
-            problems += rule(tables)
+            problems += rule(tables, refused)
     return problems
 
 
-def _dates_in_order(tables: dict[str, SourceTable]) -> list[Problem]:
+def _usable(table: SourceTable, refused: frozenset, *columns: str) -> pd.Series:
+    """True for the rows where none of ``columns`` has a problem already."""
+    rows = {row for file, row, column in refused if file == table.file and column in columns}
+    return pd.Series(~table.frame.index.isin(list(rows)), index=table.frame.index)
+
+
+def _of_type(values: pd.Series, kind: str) -> pd.Series:
+    """True where the cell is filled and of its column's type, as the type checks decide."""
+    return (values != "") & values.str.fullmatch(TYPE_PATTERNS[kind].pattern.strip("^$")).fillna(False).astype(bool)
+
+
+def _values_in_range(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
+    """Figures and dates of the right type that no real record can hold: too many digits, a year far off."""
+    problems = []
+    for table in tables.values():
+        for spec in load_schema(table.name).fields:
+            name, kind = spec["name"], spec["type"]
+            if kind in ("integer", "number"):
+                values = table.frame[name]
+                long = values.str.len() > MAX_DIGITS  # cheap first: almost every figure is short
+                if long.any():
+                    long &= _of_type(values, kind) & _usable(table, refused, name)
+                    problems += _too_many_digits(table, name, values[long])
+            elif kind == "date" or name in YEAR_FIELDS:
+                problems += _years_out_of_range(table, name, spec, refused)
+    return problems
+
+
+def _too_many_digits(table: SourceTable, name: str, values: pd.Series) -> list[Problem]:
+    problems = []
+    for row, value in values.items():
+        digits = len(value.lstrip("-").split(".")[0])
+        if digits > MAX_DIGITS:
+            problems.append(table.problem(row, name, "number-too-large",
+                                          f"{quote(table.typed.at[row, name])} has {digits:,} digits before the "
+                                          f"decimal point; no figure here has more than {MAX_DIGITS}. Check it for "
+                                          "extra digits or a pasted cell."))
+    return problems
+
+
+def _years_out_of_range(table: SourceTable, name: str, spec: dict, refused: frozenset) -> list[Problem]:
+    values = table.frame[name]
+    first, last = (str(y) for y in YEARS)
+    # Compared as text, which is cheap: a value that starts with four digits sorts by its year.
+    off = ((values < first) & (values != "")) | (values > last + "\uffff")
+    if not off.any():
+        return []
+    year = values.str.slice(0, 4)
+    off &= year.str.fullmatch("[0-9]{4}").fillna(False).astype(bool) & _usable(table, refused, name)
+    if spec["type"] == "date":
+        off &= _of_type(values, "date")
+    what = YEAR_FIELDS.get(name, "date")
+    return [table.problem(row, name, "date-out-of-range",
+                          f"{quote(table.typed.at[row, name])} is in the year {year[row]}, but a {what} here must be "
+                          f"from {first} to {last}. Check the year for a typing slip.")
+            for row in values.index[off]]
+
+
+def _dates_in_order(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     problems = []
     for name, first, second, words in (
         ("programmes", "start_date", "end_date", "the end date must be after the start date"),
@@ -114,15 +202,15 @@ def _dates_in_order(tables: dict[str, SourceTable]) -> list[Problem]:
             continue
         a = pd.to_datetime(table.frame[first], format="%Y-%m-%d", errors="coerce")
         b = pd.to_datetime(table.frame[second], format="%Y-%m-%d", errors="coerce")
-        wrong = (b < a) if name == "milestones" else (b <= a)
-        for row in table.frame.index[wrong.fillna(False)]:
+        wrong = ((b < a) if name == "milestones" else (b <= a)).fillna(False) & _usable(table, refused, first, second)
+        for row in table.frame.index[wrong]:
             problems.append(table.problem(row, second, "date-order",
                                           f"{words} ({table.typed.at[row, first]} to {table.typed.at[row, second]}). "
                                           "Check both dates."))
     return problems
 
 
-def _rounds_for_dps(tables: dict[str, SourceTable]) -> list[Problem]:
+def _rounds_for_dps(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     programmes = tables["programmes"]
     rounds = tables.get("rounds")
     with_rounds = set(rounds.frame["programme_id"]) if rounds is not None else set()
@@ -154,7 +242,7 @@ def first_rounds_of(rounds) -> dict[str, str]:
     return {pid: rid for pid, (_, rid) in first.items()}
 
 
-def _listing_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+def _listing_rules(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     listings = tables["listings"]
     frame = listings.frame
     problems = []
@@ -166,46 +254,49 @@ def _listing_rules(tables: dict[str, SourceTable]) -> list[Problem]:
                                 "the column round_id is missing, and listings of programmes with rounds need it. "
                                 "Add a column headed round_id with the round each provider joined in."))
         needs_round &= False
-    for row in frame.index[needs_round & (frame["round_id"] == "")]:
+    for row in frame.index[needs_round & (frame["round_id"] == "") & _usable(listings, refused, "programme_id")]:
         problems.append(listings.problem(row, "round_id", "constraint-error",
                                          f"{frame.at[row, 'programme_id']} joins providers in rounds, so each of its "
                                          "listings needs the round_id of the round the provider joined in."))
     left = frame["status"] == "left"
-    for row in frame.index[left & (frame["left_date"] == "")]:
+    usable = _usable(listings, refused, "status", "left_date")
+    for row in frame.index[left & (frame["left_date"] == "") & usable]:
         problems.append(listings.problem(row, "left_date", "left-date-missing",
                                          "the status is left, so left_date needs the day the provider left."))
-    for row in frame.index[~left & (frame["left_date"] != "")]:
+    for row in frame.index[~left & (frame["left_date"] != "") & usable]:
         problems.append(listings.problem(row, "left_date", "left-date-unexpected",
                                          f"there is a left_date but the status is {frame.at[row, 'status']}. "
                                          "Set the status to left, or clear left_date."))
-    problems += _closed_lots(listings, tables)
-    problems += _districts_exist(listings, tables["districts"])
+    problems += _closed_lots(listings, tables, refused)
+    problems += _districts_exist(listings, tables["districts"], refused)
     return problems
 
 
-def _closed_lots(listings: SourceTable, tables: dict[str, SourceTable]) -> list[Problem]:
+def _closed_lots(listings: SourceTable, tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     """A lot that does not reopen takes providers only in its programme's first round."""
     lots = tables["lots"].frame
     closed = set(map(tuple, lots.loc[lots["reopens"] == "false", ["programme_id", "lot_id"]].itertuples(index=False)))
     first = first_rounds(tables.get("rounds"))
     problems = []
     frame = listings.frame
-    for row, pid, lot, rid in zip(frame.index, frame["programme_id"], frame["lot_id"], frame["round_id"]):
-        if rid and (pid, lot) in closed and pid in first and rid != first[pid]:
+    usable = _usable(listings, refused, "programme_id", "lot_id", "round_id")
+    for row, pid, lot, rid, ok in zip(frame.index, frame["programme_id"], frame["lot_id"], frame["round_id"], usable):
+        if ok and rid and (pid, lot) in closed and pid in first and rid != first[pid]:
             problems.append(listings.problem(row, "round_id", "lot-closed",
                                              f"lot {lot} closed after the first round ({first[pid]}), so no provider "
                                              f"can join it in {rid}. Check the lot or the round."))
     return problems
 
 
-def _districts_exist(listings: SourceTable, districts: SourceTable) -> list[Problem]:
+def _districts_exist(listings: SourceTable, districts: SourceTable, refused: frozenset) -> list[Problem]:
     lookup = district_lookup(districts.frame)
     names = list(districts.frame["name"])
     kent = set(districts.frame["code"]) == {f"E070001{n:02d}" for n in range(5, 17)}
     place = "a Kent district" if kent else "one of the districts in the districts table"
     problems = []
-    for row, value in zip(listings.frame.index, listings.frame["districts"]):
-        for item in value.split(";") if value else ():
+    usable = _usable(listings, refused, "districts")
+    for row, value, ok in zip(listings.frame.index, listings.frame["districts"], usable):
+        for item in value.split(";") if value and ok else ():
             if item.lower() == "all" or district_key(item) in lookup:
                 continue
             close = difflib.get_close_matches(item, names, n=1, cutoff=0.6)
@@ -216,18 +307,25 @@ def _districts_exist(listings: SourceTable, districts: SourceTable) -> list[Prob
     return problems
 
 
-def _kpi_rules(tables: dict[str, SourceTable]) -> list[Problem]:
+def _kpi_rules(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     kpis, definitions = tables.get("kpis"), tables.get("kpi_definitions")
     if kpis is None or definitions is None:
         return []
     units = dict(zip(definitions.frame["kpi_id"], definitions.frame["unit"]))
     problems = []
     frame = kpis.frame
-    for row, kpi, num, den, value in zip(frame.index, frame["kpi_id"], frame["numerator"],
-                                         frame["denominator"], frame["value"]):
+    # Only counts that are whole numbers and a value that is a number, none with a problem of its own:
+    # "121.5" in numerator is reported once, by the type checks, and is never read as a count here.
+    usable = _usable(kpis, refused, "kpi_id", "numerator", "denominator", "value")
+    for name, kind in (("numerator", "integer"), ("denominator", "integer"), ("value", "number")):
+        usable &= (frame[name] == "") | _of_type(frame[name], kind)
+    for name in ("numerator", "denominator"):
+        usable &= frame[name].str.len() <= MAX_DIGITS + 1  # a sign and 15 digits: see number-too-large
+    for row, kpi, num, den, value, ok in zip(frame.index, frame["kpi_id"], frame["numerator"],
+                                             frame["denominator"], frame["value"], usable):
         unit = units.get(kpi)
-        if not all(NUMBER.fullmatch(x) for x in (num, den, value) if x):
-            continue  # the type checks have reported it
+        if not ok:
+            continue
         n = int(num) if num else None
         d = int(den) if den else None
         v = Decimal(value) if value else None
@@ -251,7 +349,7 @@ def _kpi_rules(tables: dict[str, SourceTable]) -> list[Problem]:
     return problems
 
 
-def _glossary_covers_jargon(tables: dict[str, SourceTable]) -> list[Problem]:
+def _glossary_covers_jargon(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
     glossary = tables["glossary"]
     terms = {t.lower() for t in glossary.frame["term"]}
     missing = [t for t in GLOSSARY_MUST_EXPLAIN if t.lower() not in terms]

@@ -173,7 +173,7 @@ def _placed(message: str, code: str, sentence: str, page: str, tables) -> Proble
     cell = find_cell(tables, sentence, easy_read=page.startswith("easy-read/"))
     if cell:
         table, row, column = cell
-        return Problem(table.file, row, column, code, sentence, message)
+        return table.header.place(Problem(table.file, row, column, code, sentence, message))
     return Problem(f"page /{page}", None, None, code, sentence, message.removeprefix(f"page /{page} "))
 
 

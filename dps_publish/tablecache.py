@@ -20,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from .incremental import code_digest, file_digest
+from .readers import Header
 from .rules import SourceTable
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: the file's header and sheet are kept, so rule problems name their cells
 
 
 @dataclass
@@ -42,14 +43,16 @@ class TableCache:
             about = json.loads((base / "about.json").read_text(encoding="utf-8"))
             frame = _read(base / "frame.arrow")
             typed = _read(base / "typed.arrow") if about["typed_differs"] else None
-        except (OSError, ValueError, KeyError):
+            header = Header(tuple(about["labels"]), about["sheet"])  # where each cell is, for rule problems
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         if typed is not None:
             for column in frame.columns:
                 if column not in typed.columns:
                     typed[column] = frame[column]
             typed = typed[list(frame.columns)]
-        return SourceTable(name, path.name, frame if typed is None else typed, frame, frozenset(about["present"]))
+        return SourceTable(name, path.name, frame if typed is None else typed, frame, frozenset(about["present"]),
+                           header)
 
     def save(self, table: SourceTable, path: Path) -> None:
         """Keep a table that passed its own checks; any older copy of the same table is removed."""
@@ -66,7 +69,9 @@ class TableCache:
             if differs:
                 _write(table.typed[differs], partial / "typed.arrow")
             (partial / "about.json").write_text(json.dumps({"present": sorted(table.present),
-                                                            "typed_differs": bool(differs)}), encoding="utf-8")
+                                                            "typed_differs": bool(differs),
+                                                            "labels": list(table.header.labels),
+                                                            "sheet": table.header.sheet}), encoding="utf-8")
             for old in tables.glob(f"{table.name}-*"):
                 if old.name.rsplit("-", 1)[-1].isalnum() and len(old.name) == len(base.name):
                     _remove(old)

@@ -14,8 +14,8 @@ from pathlib import Path
 from .checks import check_table
 from .normalise import normalise_table
 from .problems import Problem
-from .readers import find_table_files, normalise_label, read_table
-from .rules import SourceTable, check_foreign_keys, check_rules
+from .readers import Header, find_table_files, normalise_label, read_table
+from .rules import SourceTable, check_foreign_keys, check_rules, refused_cells
 from .schemas import TABLE_ORDER, load_schema
 from .tablecache import TableCache
 
@@ -46,6 +46,7 @@ def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
     files.setdefault("districts", shipped_districts())
     tables: dict[str, SourceTable] = {}
     unreadable: set[str] = set()
+    headers: dict[str, Header] = {}  # each file's own header, as read: where its problems' cells are
     for name in TABLE_ORDER:
         schema = load_schema(name)
         path = files.get(name)
@@ -58,9 +59,11 @@ def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
         cached = kept.load(name, path)
         if cached is not None:
             tables[name] = cached
+            headers[path.name] = cached.header
             continue
         before = len(problems)
         raw = read_table(name, path)
+        headers[path.name] = raw.header
         problems += raw.problems
         if not raw.labels:
             unreadable.add(name)
@@ -76,7 +79,7 @@ def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
         missing = {p.column for p in header_problems if p.code == "missing-label"}
         problems += check_table(path.name, frame, typed, schema, skip=missing)
         present = frozenset(normalise_label(label) for label in raw.labels) & set(schema.field_names)
-        table = SourceTable(name, path.name, typed, frame, present)
+        table = SourceTable(name, path.name, typed, frame, present, raw.header)
         if any(p.code in STRUCTURAL for p in raw.problems + header_problems):
             unreadable.add(name)  # its own problems are reported; other tables are not checked against it
         else:
@@ -85,8 +88,10 @@ def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
                 kept.save(table, path)
     # All problems are reported together: tables that could be read are checked against each other.
     problems += check_foreign_keys(tables, unreadable)
-    problems += check_rules(tables)
-    return Validation(tables, sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.code)))
+    problems += check_rules(tables, refused_cells(problems))  # a cell with a problem is not read again
+    problems = [headers[p.file].place(p) if p.file in headers else p for p in set(problems)]
+    return Validation(tables, sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "", p.code,
+                                                              p.value or "", p.message)))
 
 
 # A table with one of these problems cannot be trusted row by row, so no cross-table rule reads it.

@@ -11,6 +11,8 @@ expected.json:
 
 - ``outcome``: ``refused`` or ``accepted``;
 - ``problems`` (refused): every expected problem as code, file, row, column;
+  each must also name its cell (``G14``) and, in a workbook, the sheet, which
+  the test works out from the case file's own header row;
 - ``same_as_clean`` (accepted): the normalised tables equal the example data's;
 - ``changed_cells`` / ``blanked_columns`` (accepted, when the case changes
   data on purpose): the example's tables with exactly those changes.
@@ -18,7 +20,9 @@ expected.json:
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -27,8 +31,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from dps_publish.validate import validate_folder
 
@@ -38,9 +44,11 @@ CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
 DELETE = "DELETE-"
 
-# Refused cases run through `dps-publish build`: structure, cell type, cross-table rule, unreadable file, xlsx.
+# Refused cases run through `dps-publish build`: structure, cell type, cross-table rule, unreadable file, xlsx,
+# and values that once ended a build in a traceback (a KPI count of 121.5, a contract year of 5,000 digits).
 BUILD_CASES = ("13-money-in-another-convention", "24-closed-lot-in-second-round", "50-truncated-in-quoted-cell",
-               "52-binary-junk", "55-xlsx-formula-cell")
+               "52-binary-junk", "55-xlsx-formula-cell", "120-kpi-numerator-with-decimal-point",
+               "123-contract-year-with-5000-digits")
 
 # What a message must never look like: Python leaking through to a comms officer.
 NOT_PLAIN = re.compile(r"Traceback|File \"|line \d+, in |\b\w+(Error|Exception)\b|<\w+ object at 0x")
@@ -65,6 +73,56 @@ def overlay(case: Path, target: Path) -> Path:
 
 def place(problem) -> tuple:
     return (problem["code"], problem["file"], problem["row"], problem["column"])
+
+
+def header_row(path: Path) -> tuple[list[str], str | None]:
+    """The file's own first row and, for a workbook, the title of its first sheet (read here, not by dps_publish)."""
+    if path.suffix == ".xlsx":
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True)
+        except Exception:  # noqa: BLE001 - a case of a workbook that cannot be opened: no sheet, no cells
+            return [], None
+        sheet = workbook.worksheets[0]
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        title = sheet.title
+        workbook.close()
+        return ["" if v is None else str(v) for v in first], title
+    text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    return next(csv.reader(io.StringIO(text, newline="")), []), None
+
+
+def expected_cell(problem: dict, labels: list[str]) -> str | None:
+    """``G14`` for a problem on row 14 of the column that is the file's seventh; None without a row or such a column."""
+    if problem["row"] is None or not problem["column"]:
+        return None
+
+    def key(text: str) -> str:
+        return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+    positions = [i for i, label in enumerate(labels) if key(label) == key(problem["column"])]
+    if problem["code"] == "duplicate-label":
+        positions = positions[1:]  # the second column of the name is the one in the way
+    if positions:
+        return f"{get_column_letter(positions[0] + 1)}{problem['row']}"
+    if re.fullmatch(r"[A-Z]{1,3}", problem["column"]):
+        return f"{problem['column']}{problem['row']}"  # a column without a heading goes by its letter
+    return None
+
+
+def assert_cells_as_the_spreadsheet_names_them(spec: dict, problems, data: Path) -> None:
+    """Every expected problem carries the cell (and, in a workbook, the sheet) of its row and column in its file."""
+    for want in spec["problems"]:
+        path = data / want["file"]
+        labels, sheet = header_row(path) if path.is_file() else ([], None)
+        cell = expected_cell(want, labels)
+        got = [p for p in problems if place(p.to_dict()) == place(want)]
+        assert got, want
+        for problem in got:
+            assert (problem.cell, problem.sheet) == (cell, sheet), (place(want), problem.cell, problem.sheet)
+            if cell:
+                assert f"cell {cell} (row {want['row']}, column {want['column']})" in str(problem), str(problem)
+            if cell and sheet:
+                assert str(problem).startswith(f"{want['file']}, sheet {sheet}, cell {cell} "), str(problem)
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +160,7 @@ def test_case_is_refused_or_accepted_as_the_contract_says(case, tmp_path, clean_
             assert problem.message.strip(), f"empty message: {problem!r}"
             assert problem.file in words, f"message does not name the file: {words}"
             assert not NOT_PLAIN.search(problem.message), f"not plain words: {words}"
+        assert_cells_as_the_spreadsheet_names_them(spec, validation.problems, tmp_path / "data")
         return
     assert spec["outcome"] == "accepted"
     assert [str(p) for p in validation.problems] == []
@@ -121,7 +180,7 @@ def test_corpus_has_the_required_cases():
     accepted = sum(s["outcome"] == "accepted" for s in specs)
     assert refused + accepted == len(CASES), "every case is refused or accepted"
     for case in CASES:
-        assert re.fullmatch(r"[0-9]{2}-[a-z0-9]+(-[a-z0-9]+)*", case.name), case.name
+        assert re.fullmatch(r"[0-9]{2,3}-[a-z0-9]+(-[a-z0-9]+)*", case.name), case.name  # 01 to 999
         assert {p.name for p in case.iterdir()} - {"expected.json"}, f"{case.name} changes no file"
     assert refused >= 30 and accepted >= 10, (refused, accepted)
 

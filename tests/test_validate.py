@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 import shutil
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from helpers import ROOT, read_rows, set_cell, write_rows
+from openpyxl.utils import get_column_letter
 
 from dps_publish.cli import main
 from dps_publish.publish import build_model
@@ -54,8 +57,10 @@ def test_message_names_file_row_column_value_and_fix(data_copy):
     row = set_cell(data_copy / "listings.csv", 12, "districts", "Ashfrod")
     [problem] = validate_folder(data_copy).problems
     text = str(problem)
-    assert text.startswith(f'listings.csv, row {row}, column districts: "Ashfrod" is not a Kent district.')
+    assert text.startswith(f'listings.csv, cell G{row} (row {row}, column districts): "Ashfrod" is not a Kent '
+                           'district.')
     assert "Ashford" in text and problem.value == "Ashfrod"
+    assert (problem.cell, problem.sheet) == (f"G{row}", None)
 
 
 def test_cli_reports_problems_and_exits_non_zero(data_copy, capsys):
@@ -121,7 +126,9 @@ def test_xlsx_problem_is_placed_on_the_spreadsheet_row(data_copy):
     _csv_to_xlsx(data_copy / "providers.csv")
     [problem] = validate_folder(data_copy).problems
     assert (problem.file, problem.row, problem.column, problem.code) == ("providers.xlsx", 14, "website", "constraint-error")
-    assert str(problem).startswith('providers.xlsx, row 14, column website: "www.example" is not a web address')
+    assert (problem.sheet, problem.cell) == ("Sheet", "E14")  # openpyxl names a new workbook's sheet "Sheet"
+    assert str(problem).startswith('providers.xlsx, sheet Sheet, cell E14 (row 14, column website): "www.example" '
+                                   'is not a web address')
 
 
 @pytest.mark.parametrize("missing", ["programmes", "naming"])
@@ -177,3 +184,163 @@ def test_copy_of_shipped_data_is_untouched():
     # The fixtures above work on copies; the repository's data stays valid.
     assert shutil.disk_usage(ROOT)  # the folder exists
     assert validate_folder(ROOT / "data").ok
+
+
+def _listings_workbook(data, sheet_title="Listings"):
+    """listings.csv saved as listings.xlsx, the table on a sheet called ``sheet_title``."""
+    header, rows = read_rows(data / "listings.csv")
+    workbook = openpyxl.Workbook()
+    workbook.active.title = sheet_title
+    workbook.active.append(header)
+    for row in rows:
+        workbook.active.append([row[h] for h in header])
+    workbook.save(data / "listings.xlsx")
+    (data / "listings.csv").unlink()
+    return header
+
+
+def test_cli_names_the_cell_and_sheet_as_the_spreadsheet_does(data_copy, tmp_path, capsys):
+    set_cell(data_copy / "listings.csv", 12, "districts", "Ashfrod")
+    header = _listings_workbook(data_copy)
+    letter = openpyxl.utils.get_column_letter(header.index("districts") + 1)
+    options = ["validate", "--data", str(data_copy), "--cache", str(tmp_path / "cache")]
+    assert main([*options, "--json"]) == 1
+    [problem] = json.loads(capsys.readouterr().out)["problems"]
+    assert (problem["file"], problem["sheet"], problem["cell"], problem["row"], problem["column"]) == (
+        "listings.xlsx", "Listings", f"{letter}14", 14, "districts")
+    assert main(options) == 1
+    words = capsys.readouterr().err
+    assert f'listings.xlsx, sheet Listings, cell {letter}14 (row 14, column districts): "Ashfrod" is not' in words
+    assert letter == "G"  # the contract's order: the README's example holds
+
+
+def test_a_problem_without_a_cell_keeps_its_place_and_gives_null_cell(data_copy, capsys):
+    header, rows = read_rows(data_copy / "listings.csv")
+    for row in rows:
+        del row["round_id"]
+    write_rows(data_copy / "listings.csv", [h for h in header if h != "round_id"], rows)
+    assert main(["validate", "--data", str(data_copy), "--json"]) == 1
+    [problem] = json.loads(capsys.readouterr().out)["problems"]
+    assert (problem["code"], problem["row"], problem["column"], problem["cell"], problem["sheet"]) == (
+        "missing-label", 1, "round_id", None, None)
+
+
+def test_cells_follow_the_columns_of_the_persons_file_not_the_schema(data_copy):
+    """Columns in another order, one spelt differently, an extra one and one without a heading: each its own letter."""
+    header, rows = read_rows(data_copy / "providers.csv")
+    order = ["website", "name", "provider_id"] + [h for h in header if h not in ("website", "name", "provider_id")]
+    rows[3]["website"] = "www.example"
+    with open(data_copy / "providers.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([" Website " if h == "website" else h for h in order] + ["", "home_address"])
+        for i, row in enumerate(rows):
+            writer.writerow([row[h] for h in order] + ["x" if i == 2 else "", "1 Example Road"])
+    problems = validate_folder(data_copy).problems
+    blank, extra = get_column_letter(len(order) + 1), get_column_letter(len(order) + 2)
+    assert {(p.code, p.column): p.cell for p in problems} == {
+        ("constraint-error", "website"): "A5", ("blank-label", blank): f"{blank}4", ("extra-label", "home_address"): f"{extra}1"}
+    [website] = [p for p in problems if p.column == "website"]
+    assert str(website).startswith('providers.csv, cell A5 (row 5, column website): "www.example"')
+
+
+def _utf8_with_stray_byte(path, index, column, text, byte=b"\xa3"):
+    """Write ``text`` into a cell with a marker, then put ``byte`` (not UTF-8 on its own) where the marker is."""
+    row = set_cell(path, index, column, text.replace("#", "\x01"))
+    path.write_bytes(path.read_bytes().replace(b"\x01", byte))
+    return row
+
+
+def test_a_stray_byte_before_any_utf8_character_is_still_found(data_copy):
+    """The byte comes first (row 3) and the UTF-8 é only later in the file: the file is still refused at row 3."""
+    path = data_copy / "providers.csv"
+    row = _utf8_with_stray_byte(path, 1, "phone", "01622 #000 111")
+    data = path.read_bytes()
+    assert data[:data.index(b"\xa3")].isascii() and "é".encode() in data
+    [problem] = validate_folder(data_copy).problems
+    letter = get_column_letter(read_rows(ROOT / "data" / "providers.csv")[0].index("phone") + 1)
+    assert (problem.code, problem.row, problem.column, problem.cell) == ("bad-encoding", row, "phone", f"{letter}{row}")
+    assert "0xA3 (£ in Windows-1252)" in problem.message and 'CSV UTF-8 (Comma delimited)' in problem.message
+    assert problem.value == "01622 \\xA3000 111"
+
+
+def test_a_stray_byte_in_the_header_is_placed_on_row_1(data_copy):
+    path = data_copy / "listings.csv"
+    path.write_bytes(path.read_bytes().replace(b"districts", b"distr\xedcts", 1))
+    [problem] = validate_folder(data_copy).problems
+    assert (problem.code, problem.file, problem.row, problem.column, problem.cell) == (
+        "bad-encoding", "listings.csv", 1, None, None)
+    assert problem.message.startswith("this heading (column G) has a character saved differently")
+
+
+def test_windows_1252_with_accents_and_pounds_throughout_is_read_as_before(data_copy):
+    header, rows = read_rows(data_copy / "providers.csv")
+    rows[0]["description"] = "Sessions from £5 at the café – and a crèche"
+    write_rows(data_copy / "providers.csv", header, rows, encoding="cp1252")
+    validation = validate_folder(data_copy)
+    assert validation.ok, [str(p) for p in validation.problems]
+    assert validation.tables["providers"].frame["description"].iloc[0] == "Sessions from £5 at the café – and a crèche"
+
+
+@pytest.mark.parametrize("data, holds", [
+    (b"caf\xc3\xa9", True), (b"\xe2\x80\x93 dash", True), (b"\xf0\x9f\x98\x80", True),  # 2, 3 and 4 bytes
+    (b"caf\xe9 \xa35", False), (b"\xc3 \xa9", False),  # Windows-1252: é and £ stand alone
+    (b"\xe0\x80\xaf", False), (b"\xed\xa0\x80", False), (b"\xf4\x90\x80\x80", False), (b"\xc3", False),
+])
+def test_what_counts_as_a_utf8_character(data, holds):
+    from dps_publish.readers import _holds_utf8_characters
+
+    assert _holds_utf8_characters(data, block=2) is holds
+    assert _holds_utf8_characters(b"x" * 100 + data) is holds
+
+
+def test_the_first_byte_that_is_not_utf8_is_found_across_blocks():
+    from dps_publish.readers import _first_non_utf8
+
+    text = "café £5 ".encode() * 10
+    assert _first_non_utf8(text, block=3) is None  # characters cut by a block's end are whole again
+    assert _first_non_utf8(text + b"\xa3" + text, block=3) == len(text)
+    assert _first_non_utf8(text + "é".encode()[:1], block=5) == len(text)  # cut short at the end
+
+
+def test_only_workbook_money_is_read_to_the_penny(data_copy):
+    """A calculation's float in a money cell is the amount; in a number column that is not money it is kept."""
+    header, rows = read_rows(data_copy / "kpi_definitions.csv")
+    workbook = openpyxl.Workbook()
+    workbook.active.append(header)
+    for row in rows:
+        workbook.active.append([85.00000000000001 if h == "target" and row is rows[0] else row[h] for h in header])
+    workbook.save(data_copy / "kpi_definitions.xlsx")
+    (data_copy / "kpi_definitions.csv").unlink()
+    validation = validate_folder(data_copy)
+    assert validation.ok, [str(p) for p in validation.problems]
+    assert validation.tables["kpi_definitions"].frame["target"].iloc[0] == "85.00000000000001"
+
+
+@pytest.mark.parametrize("data, row, column, counted", [
+    (b'a,b,c\r\n1,"x\r\ny",3\r\n4,5,caf\xe9\r\n', 3, "c", True),  # a line break inside quotes is not a new row
+    (b'a,b,c\n1,"He said ""hi""",\xa3\n', 2, "c", True),  # doubled quotes inside a quoted cell
+    (b'a,b,c\n1,5" screen,ok\n2,"q\nr",\xa3x\n', 3, "c", False),  # a quote inside a cell: the CSV is read
+    (b'a,b,c\r1,2,3\r4,\xa3,6\r', 3, "b", False),  # old Mac line ends: the CSV is read
+    (b'a,b,c\n\n\n1,2,\xa3\n', 4, "c", True),  # blank lines are rows too
+    (b'a,b,c\n"\xa3",2,3\n', 2, "a", True),
+    (b'a,b,c\n1,2,3,\xa3\n', 2, None, True),  # beyond the last heading
+])
+def test_the_row_of_a_stray_byte_is_the_csv_record(data, row, column, counted):
+    """Rows are found by counting quotes where that is safe (fast on a large file), else by reading the CSV."""
+    from dps_publish.readers import _first_non_utf8, _mixed_encoding, _record_by_quotes, _record_by_reading
+
+    bad = _first_non_utf8(data)
+    problem, header = _mixed_encoding("t.csv", data, bad)
+    assert (problem.row, problem.column, header.labels) == (row, column, ("a", "b", "c"))
+    by_quotes = _record_by_quotes(data, bad)
+    assert (by_quotes is not None) is counted
+    assert _record_by_reading(data, bad)[0] == row and (by_quotes is None or by_quotes[0] == row)
+
+
+def test_control_bytes_are_those_of_the_contract():
+    from dps_publish.readers import _has_control_bytes
+
+    control = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    for byte in range(256):
+        text = b"a,b\r\n1,2\t" + bytes([byte]) + b"\n" * 3
+        assert _has_control_bytes(text, block=4) is bool(control.search(text)), byte
