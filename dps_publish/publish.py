@@ -135,7 +135,8 @@ def _rows(table: SourceTable, cls) -> list:
 
 def _converter(spec: dict):
     if spec.get("x-list"):
-        return lambda v: tuple(v.split(";")) if v else ()
+        # As normalise_list does for a list with a ";": items stripped, and an item of only spaces is no item.
+        return lambda v: tuple(i.strip() for i in v.split(";") if i.strip())
     kind = spec["type"]
     if kind == "date":
         return lambda v: dt.date.fromisoformat(v) if v else None

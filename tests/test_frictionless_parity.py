@@ -20,6 +20,10 @@ Two classes of difference are expected, and each is checked rather than ignored:
    trueValues), one-digit months or days in ISO dates (``strptime``). We refuse
    them as a ``type-error`` and frictionless does not: allowed only for values
    of exactly that form, named in ``LAXER``.
+3. Numbers too long to be a figure (thousands of digits): frictionless cannot
+   parse them, a ``type-error``; the contract's rules refuse them as
+   ``number-too-large``. A frictionless type error is matched only by our
+   ``number-too-large`` on the very same cell.
 """
 
 from __future__ import annotations
@@ -128,13 +132,15 @@ def data_folder(case: Path | None, target: Path) -> Path:
 @pytest.mark.parametrize("case", [None, *CASES], ids=["clean-example-data", *(c.name for c in CASES)])
 def test_our_cell_checks_find_what_frictionless_finds(case, tmp_path):
     validation = validate_folder(data_folder(case, tmp_path / "data"))
+    too_large = {(p.file, p.row, p.column) for p in validation.problems if p.code == "number-too-large"}
     differences = {}
     for name, table in validation.tables.items():
         schema = load_schema(name)
         ours = our_problems(table, schema)
         theirs = frictionless_problems(name, table.frame, tmp_path)
         only_ours = {p for p in ours - theirs if not laxer_in_frictionless(p, table, schema)}
-        only_theirs = theirs - ours
+        only_theirs = {p for p in theirs - ours
+                       if not (p[2] == "type-error" and (table.file, p[0], p[1]) in too_large)}
         if only_ours or only_theirs:
             differences[name] = {"only ours": sorted(only_ours, key=str), "only frictionless": sorted(only_theirs, key=str)}
     assert not differences, differences
