@@ -52,10 +52,10 @@ def validation_ratio(data: Path, work: Path) -> tuple[float, float, int]:
     """Seconds for our checks and for frictionless on the same normalised payments table and schema."""
     import frictionless
 
-    from dps_publish.checks import check_table
-    from dps_publish.normalise import normalise_table
-    from dps_publish.readers import read_table
-    from dps_publish.schemas import load_schema
+    from dps_publish.sources.checks import check_table
+    from dps_publish.sources.normalise import normalise_table
+    from dps_publish.sources.readers import read_table
+    from dps_publish.sources.schemas import load_schema
 
     schema = load_schema("payments")
     typed, frame, _ = normalise_table(read_table("payments", data / "payments.csv"), schema)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .diff import change_summary
+from .opendata.summary import change_summary
 from .pipeline import Project, build, checked_model, freeze_payments_of, freeze_round_of, validate
 from .problems import BuildError, DataProblems, Problem
 from .progress import progress
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             result = build(project, on_stage=on_stage)
         _report_build(result, args)
         if args.command == "serve":
-            from .serve import serve
+            from .site.serve import serve
 
             serve(args.output, args.port)
         return EXIT_OK
@@ -138,7 +138,7 @@ def _keep_fault_report(exc: BaseException, args) -> Path:
 
 
 def _templates(args) -> int:
-    from .templates import write_templates
+    from .sources.spreadsheets import write_templates
 
     paths = write_templates(args.folder)
     _say(f"Wrote {len(paths)} spreadsheet templates to {args.folder}: fill one in, save it in the data "

@@ -13,20 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .background import BackgroundJob
-from .charts import ChartRenderer
-from .diff import ChangeSummary, change_summary
-from .freeze import freeze_payments, freeze_round
-from .incremental import BuildState, PageReuse, inputs_fingerprint, output_digest
-from .model import SiteModel
-from .opendata import Publication, plan_publication, write_and_check_open_data
+from .cache import BuildState, PageReuse, inputs_fingerprint, output_digest
+from .model.build import build_model
+from .model.publishable import SiteModel
+from .opendata.freeze import freeze_payments, freeze_round
+from .opendata.publication import Publication, plan_publication, write_and_check_open_data
+from .opendata.summary import ChangeSummary, change_summary
 from .output import build_into_fresh_folder
 from .problems import DataProblems
-from .publish import build_model
-from .search import write_search_index
 from .settings import PublishSettings
-from .site import write_site
-from .sitecheck import check_pages
-from .validate import Validation, validate_folder
+from .site.charts import ChartRenderer
+from .site.search import write_search_index
+from .site.sitecheck import check_pages
+from .site.writer import write_site
+from .sources.validate import Validation, validate_folder
 
 STAGES = (
     "validate",  # readers, normalise, checks, rules: every problem of the data folder

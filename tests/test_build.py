@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, build_site, set_cell, tree_digest
 
-from dps_publish import site as site_stage
 from dps_publish.cli import main
 from dps_publish.pipeline import STAGES
 from dps_publish.problems import DataProblems
+from dps_publish.site import writer as site_stage
 
 
 def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data_copy, tmp_path):

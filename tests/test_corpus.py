@@ -36,7 +36,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
-from dps_publish.validate import validate_folder
+from dps_publish.sources.validate import validate_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dps_publish.csvtext import frame_csv
+from dps_publish.opendata.csvtext import frame_csv
 
 AWKWARD = st.text(alphabet=st.sampled_from(list('ab ,"\r\n;\'£é\t0-')), max_size=8)
 

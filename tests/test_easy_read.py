@@ -10,7 +10,7 @@ import pytest
 from helpers import ROOT, read_rows, write_rows
 
 from dps_publish.problems import DataProblems
-from dps_publish.sitecheck import _term_pattern
+from dps_publish.site.sitecheck import _term_pattern
 
 EASY = "easy-read/"
 # The pages a resident reads: each must have an easy-read twin (point 4 of the issue).

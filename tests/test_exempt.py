@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import build_site, file_texts, read_rows, write_rows
 
-from dps_publish.schemas import all_schemas
+from dps_publish.sources.schemas import all_schemas
 
 
 def test_no_exempt_value_or_applied_listing_anywhere_in_output(data_copy, tmp_path):

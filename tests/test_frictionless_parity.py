@@ -4,7 +4,7 @@ For the example data and every corpus case, each table that could be read is
 taken in its normal form (``SourceTable.frame``), written to a CSV and validated
 by frictionless against the same Table Schema (``x-`` properties and foreign
 keys removed: frictionless knows neither). The (row, field, error type) found by
-frictionless must equal those found by ``dps_publish.checks.check_table``,
+frictionless must equal those found by ``dps_publish.sources.checks.check_table``,
 restricted to the error types both have.
 
 Two classes of difference are expected, and each is checked rather than ignored:
@@ -38,9 +38,9 @@ import pytest
 from frictionless import Dialect, Resource, Schema
 from frictionless.formats import CsvControl
 
-from dps_publish.checks import check_table
-from dps_publish.schemas import load_schema
-from dps_publish.validate import validate_folder
+from dps_publish.sources.checks import check_table
+from dps_publish.sources.schemas import load_schema
+from dps_publish.sources.validate import validate_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -21,10 +21,10 @@ from helpers import ROOT, project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dps_publish.model.build import build_model
 from dps_publish.pipeline import build
 from dps_publish.problems import CODES, DataProblems
-from dps_publish.publish import build_model
-from dps_publish.validate import validate_folder
+from dps_publish.sources.validate import validate_folder
 
 TABLES = sorted(p.name for p in (ROOT / "data").glob("*.csv"))
 AWKWARD = st.one_of(

@@ -13,10 +13,10 @@ from helpers import ROOT, build_site, read_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dps_publish.datapackage import table_csv
-from dps_publish.model import KpiDefinition, KpiValue
-from dps_publish.publish import publish_kpis
-from dps_publish.rules import SourceTable
+from dps_publish.model.build import publish_kpis
+from dps_publish.model.publishable import KpiDefinition, KpiValue
+from dps_publish.opendata.datapackage import table_csv
+from dps_publish.sources.rules import SourceTable
 
 LOT_PROVIDERS = {  # public providers on each DPS lot of the example data
     lot: sorted({r["provider_id"] for r in read_rows(ROOT / "data" / "listings.csv")[1]

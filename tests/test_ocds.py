@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from dps_publish.ocds import EXTENSION_URL, EXTENSIONS, compile_releases, write_ocds
-from dps_publish.publish import build_model
+from dps_publish.model.build import build_model
+from dps_publish.opendata.ocds import EXTENSION_URL, EXTENSIONS, compile_releases, write_ocds
 from dps_publish.settings import load_settings
-from dps_publish.validate import validate_folder
+from dps_publish.sources.validate import validate_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -366,10 +366,10 @@ def test_output_is_byte_identical_across_runs(example, tmp_path):
         import sys
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from dps_publish.ocds import write_ocds
-        from dps_publish.publish import build_model
+        from dps_publish.opendata.ocds import write_ocds
+        from dps_publish.model.build import build_model
         from dps_publish.settings import load_settings
-        from dps_publish.validate import validate_folder
+        from dps_publish.sources.validate import validate_folder
         model = build_model(validate_folder(Path({str(ROOT / "data")!r})).tables)
         write_ocds(model, load_settings(Path({str(ROOT / "pelicanconf.py")!r})), Path({str(tmp_path)!r}))
     """)

@@ -16,7 +16,7 @@ from helpers import ROOT, file_texts, project, read_rows, set_cell, tree_digest,
 
 from dps_publish.cli import main
 from dps_publish.problems import BuildError
-from dps_publish.schemas import load_schema
+from dps_publish.sources.schemas import load_schema
 
 FRICTIONLESS = Path(sys.executable).parent / "frictionless"
 

@@ -13,19 +13,19 @@ import frictionless
 import pytest
 from helpers import ROOT, read_rows, tree_digest
 
-from dps_publish.openreferral import Ids, age_range, load_profile, write_open_referral
-from dps_publish.publish import build_model
+from dps_publish.model.build import build_model
+from dps_publish.opendata.openreferral import Ids, age_range, load_profile, write_open_referral
 from dps_publish.settings import load_settings
-from dps_publish.validate import validate_folder
+from dps_publish.sources.validate import validate_folder
 
 PROFILE = Path(__file__).resolve().parents[1].parent / "shared" / "oruk"
 WRITE = """
 import sys
 from pathlib import Path
-from dps_publish.openreferral import write_open_referral
-from dps_publish.publish import build_model
+from dps_publish.opendata.openreferral import write_open_referral
+from dps_publish.model.build import build_model
 from dps_publish.settings import load_settings
-from dps_publish.validate import validate_folder
+from dps_publish.sources.validate import validate_folder
 root = Path(sys.argv[1])
 model = build_model(validate_folder(root / "data").tables)
 write_open_referral(model, load_settings(root / "pelicanconf.py"), Path(sys.argv[2]))

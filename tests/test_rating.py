@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from dps_publish.rating import LABELS, RATING_RULE, rate
+from dps_publish.model.rating import LABELS, RATING_RULE, rate
 
 D = Decimal
 

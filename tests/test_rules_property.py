@@ -34,21 +34,21 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-from dps_publish import tablecache
-from dps_publish.changes import compare, read_tables
-from dps_publish.datapackage import table_resources
-from dps_publish.diff import new_tables
-from dps_publish.freeze import frozen_rounds
-from dps_publish.model import PUBLISHED
-from dps_publish.news import round_news
-from dps_publish.ocds import record_package, release_package
-from dps_publish.openreferral import open_referral_tables
+from dps_publish.model.build import build_model
+from dps_publish.model.publishable import PUBLISHED
+from dps_publish.opendata.changes import compare, read_tables
+from dps_publish.opendata.datapackage import table_resources
+from dps_publish.opendata.freeze import frozen_rounds
+from dps_publish.opendata.ocds import record_package, release_package
+from dps_publish.opendata.openreferral import open_referral_tables
+from dps_publish.opendata.summary import new_tables
+from dps_publish.opendata.transparency import contracts_register, spend_over_500
 from dps_publish.problems import CODES
-from dps_publish.publish import build_model
-from dps_publish.schemas import TABLE_ORDER, load_schema
 from dps_publish.settings import load_settings
-from dps_publish.transparency import contracts_register, spend_over_500
-from dps_publish.validate import validate_folder
+from dps_publish.site.news import round_news
+from dps_publish.sources import tablecache
+from dps_publish.sources.schemas import TABLE_ORDER, load_schema
+from dps_publish.sources.validate import validate_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -10,10 +10,10 @@ import shutil
 import pytest
 from helpers import project, read_rows, tree_digest, write_rows
 
-from dps_publish import search
 from dps_publish.pipeline import build
 from dps_publish.problems import BuildError
-from dps_publish.search import HUB, bundle_folder, plan_shards, write_search_index
+from dps_publish.site import search
+from dps_publish.site.search import HUB, bundle_folder, plan_shards, write_search_index
 
 GENERAL = ["index.html", "easy-read/index.html", "providers/index.html", "easy-read/providers/index.html",
            "find-support/index.html", "programmes/everyday-life-activities/index.html", "search/index.html",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dps_publish.suppression import (
+from dps_publish.model.suppression import (
     WITHHELD_SECONDARY,
     WITHHELD_SMALL,
     KpiCell,

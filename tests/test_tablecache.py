@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 from helpers import ROOT, read_rows, set_cell
 
-from dps_publish import validate as validate_module
-from dps_publish.validate import validate_folder
+from dps_publish.sources import validate as validate_module
+from dps_publish.sources.validate import validate_folder
 
 
 def _copy_data(tmp_path):

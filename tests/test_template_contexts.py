@@ -20,8 +20,13 @@ import jinja2
 import pytest
 from helpers import ROOT, project
 
-from dps_publish import contexts
-from dps_publish.contexts import (
+from dps_publish.model.build import build_model
+from dps_publish.opendata.publication import plan_publication
+from dps_publish.pipeline import build
+from dps_publish.problems import BuildError
+from dps_publish.settings import load_settings
+from dps_publish.site import contexts
+from dps_publish.site.contexts import (
     ArticleContext,
     ArticleIndexContext,
     ContentPageContext,
@@ -33,15 +38,10 @@ from dps_publish.contexts import (
     context_names,
     declared_names,
 )
-from dps_publish.opendata import plan_publication
-from dps_publish.pages import site_pages
-from dps_publish.pipeline import build
-from dps_publish.problems import BuildError
-from dps_publish.publish import build_model
-from dps_publish.settings import load_settings
-from dps_publish.site import late_context, sitemap_entries
-from dps_publish.templating import jinja_environment, template_filters, template_globals
-from dps_publish.validate import validate_folder
+from dps_publish.site.pages import site_pages
+from dps_publish.site.templating import jinja_environment, template_filters, template_globals
+from dps_publish.site.writer import late_context, sitemap_entries
+from dps_publish.sources.validate import validate_folder
 
 THEME = ROOT / "theme"
 LAYOUTS = {"base.html"}  # rendered as part of every page: it reads only names every template has
@@ -214,7 +214,7 @@ def test_a_template_reading_something_missing_fails_the_build_naming_it(template
 
 
 def test_error_words_for_a_syntax_mistake(tmp_path):
-    from dps_publish.site import template_error_words
+    from dps_publish.site.writer import template_error_words
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), **jinja_environment())
     (tmp_path / "broken.html").write_text("<p>\n{% if %}\n", encoding="utf-8")

@@ -11,10 +11,10 @@ from helpers import ROOT, read_rows
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from dps_publish.readers import read_table
-from dps_publish.schemas import TABLE_ORDER, TableSchema, load_schema
-from dps_publish.templates import ABOUT_SHEET, EXEMPT_FILL, LISTS_SHEET, write_template, write_templates
-from dps_publish.validate import validate_folder
+from dps_publish.sources.readers import read_table
+from dps_publish.sources.schemas import TABLE_ORDER, TableSchema, load_schema
+from dps_publish.sources.spreadsheets import ABOUT_SHEET, EXEMPT_FILL, LISTS_SHEET, write_template, write_templates
+from dps_publish.sources.validate import validate_folder
 
 # One row per table as a person types it in Excel: real dates, money and counts as numbers,
 # yes/no as words, lists as "a; b". Keys are new; references point at rows of the example data.

@@ -30,14 +30,24 @@ from decimal import Decimal
 from pelican.contents import Article
 from pelican.contents import Page as ContentPage
 
+from ..model.publishable import (
+    District,
+    GlossaryTerm,
+    KpiDefinition,
+    KpiValue,
+    Listing,
+    Lot,
+    Programme,
+    Provider,
+    SiteView,
+)
+from ..opendata.publication import Publication
+from ..settings import PublishSettings
 from .assets import Icon
 from .charts import Chart
-from .model import District, GlossaryTerm, KpiDefinition, KpiValue, Listing, Lot, Programme, Provider, SiteView
 from .money import MoneyPage
 from .news import RoundNews
-from .opendata import Publication
 from .performance import LotKpi, PerformancePage
-from .settings import PublishSettings
 
 EASY_READ = "easy-read/"
 

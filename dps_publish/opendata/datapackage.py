@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .model import PUBLISHED, SiteModel
-from .payments import to_csv as payments_csv
-from .schemas import load_schema, published_schema
-from .settings import PublishSettings
+from ..model.payments import to_csv as payments_csv
+from ..model.publishable import PUBLISHED, SiteModel
+from ..settings import PublishSettings
+from ..sources.schemas import load_schema, published_schema
 
 OGL = {
     "name": "OGL-UK-3.0",

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import altair as alt
 
+from ..model.publishable import KpiDefinition, KpiValue, Programme, SiteModel
 from .charts import PALETTE, Chart, Column, base_config, plotted
-from .model import KpiDefinition, KpiValue, Programme, SiteModel
 
 UNIT_KIND = {"percent": "percent", "count": "number", "days": "number"}
 QUARTER_MONTHS = {"1": "January to March", "2": "April to June", "3": "July to September", "4": "October to December"}

@@ -23,10 +23,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.publishable import SiteModel
+from ..problems import BuildError
+from ..settings import PublishSettings
 from .datapackage import awarded_rounds, fingerprint, table_resources, write_data_package
-from .model import SiteModel
-from .problems import BuildError
-from .settings import PublishSettings
 from .transparency import spend_csv, spend_over_500
 
 MANIFEST = "manifest.json"

@@ -14,11 +14,11 @@ import os
 from collections import defaultdict
 from decimal import Decimal
 
-from .model import PUBLISHED, KpiValue, Reconciliation, SiteModel, SpendFigure
+from ..sources.rules import SourceTable, district_key, district_lookup
+from ..sources.schemas import load_schema
 from .payments import publishable_payments
+from .publishable import PUBLISHED, KpiValue, Reconciliation, SiteModel, SpendFigure
 from .rating import rate
-from .rules import SourceTable, district_key, district_lookup
-from .schemas import load_schema
 from .suppression import KpiCell, suppress_small_counts
 
 

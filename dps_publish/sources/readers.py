@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .problems import Problem, quote
+from ..problems import Problem, quote
 from .schemas import TABLE_ORDER
 
 EXCEL_CELL_LIMIT = 32_767

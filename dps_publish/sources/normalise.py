@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from .problems import Problem, quote
+from ..problems import Problem, quote
 from .readers import RawTable, column_letter, normalise_label
 from .schemas import TableSchema
 

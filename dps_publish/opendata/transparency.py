@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..model.payments import financial_quarters
+from ..model.publishable import SiteModel
+from ..settings import PublishSettings
 from .csvtext import frame_csv
 from .datapackage import cell
-from .model import SiteModel
-from .payments import financial_quarters
-from .settings import PublishSettings
 
 SPEND_THRESHOLD = Decimal(500)
 EXCEL_ROW_LIMIT = 1_048_576

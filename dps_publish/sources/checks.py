@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .problems import Problem, one_of, quote
+from ..problems import Problem, one_of, quote
 from .schemas import TableSchema
 
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"

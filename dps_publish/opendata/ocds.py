@@ -20,8 +20,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from .model import KpiDefinition, KpiValue, Lot, Programme, Round, SiteModel
-from .settings import PublishSettings
+from ..model.publishable import KpiDefinition, KpiValue, Lot, Programme, Round, SiteModel
+from ..settings import PublishSettings
 
 DPS_ROUTE = "dynamic-purchasing-system"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

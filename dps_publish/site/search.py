@@ -36,8 +36,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .incremental import walk_files
-from .problems import BuildError
+from ..cache import walk_files
+from ..problems import BuildError
 
 PR_SET_PDEATHSIG = 1
 PAGES_PER_SHARD = 1000  # provider pages per bucket: Pagefind takes about 2 s for 1,000 of them

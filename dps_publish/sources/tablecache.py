@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .incremental import code_digest, file_digest
+from ..cache import code_digest, file_digest
 from .readers import Header
 from .rules import SourceTable
 

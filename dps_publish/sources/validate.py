@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..problems import Problem
 from .checks import check_table
 from .normalise import normalise_table
-from .problems import Problem
 from .readers import Header, find_table_files, normalise_label, read_table
 from .rules import SourceTable, check_foreign_keys, check_rules, refused_cells
 from .schemas import TABLE_ORDER, load_schema

@@ -31,10 +31,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from ..model.publishable import STATUS_WORDS, Listing, SiteModel
+from ..settings import PublishSettings
+from ..site.pages import SUPPORT_TYPE_WORDS, provider_path, slug
 from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
-from .model import STATUS_WORDS, Listing, SiteModel
-from .pages import SUPPORT_TYPE_WORDS, provider_path, slug
-from .settings import PublishSettings
 
 # Never change: every id in the package is derived from it (and the council's org id).
 ID_NAMESPACE = uuid.UUID("e8b962e6-b89e-464c-b8ee-05d0043be55f")
@@ -62,7 +62,7 @@ CC_BY_SA = {
 @cache
 def load_profile() -> dict:
     """The vendored subset of the Open Referral UK profile's datapackage.json."""
-    text = resources.files(__package__).joinpath("schemas/openreferral/profile.json").read_text(encoding="utf-8")
+    text = resources.files("dps_publish.sources.schemas").joinpath("openreferral/profile.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

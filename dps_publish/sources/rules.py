@@ -20,8 +20,8 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..problems import Problem, one_of, quote
 from .checks import TYPE_PATTERNS
-from .problems import Problem, one_of, quote
 from .readers import Header
 from .schemas import load_schema
 

@@ -20,6 +20,10 @@ from pathlib import Path
 
 import jinja2
 
+from ..cache import Fingerprinter, PageReuse, code_digest
+from ..model.publishable import SiteModel, SiteView
+from ..problems import BuildError
+from ..settings import PublishSettings
 from .assets import write_assets
 from .charts import ChartRenderer
 from .contexts import (
@@ -36,16 +40,12 @@ from .contexts import (
     context_class,
     context_names,
 )
-from .incremental import Fingerprinter, PageReuse, code_digest
-from .model import SiteModel, SiteView
 from .news import provider_names, round_news
 from .pages import site_pages
-from .problems import BuildError
 from .search import merged_shards
-from .settings import PublishSettings
 from .templating import data_dictionary, jinja_environment, template_filters, template_globals
 
-PLUGIN = "dps_publish.site"
+PLUGIN = "dps_publish.site.writer"
 
 
 @dataclass
@@ -258,8 +258,8 @@ def write_sitemap_xml(out: Path, site_url: str, entries, published_on: dt.date) 
 
 
 def data_resources() -> tuple[DataResource, ...]:
-    from .model import PUBLISHED
-    from .schemas import load_schema
+    from ..model.publishable import PUBLISHED
+    from ..sources.schemas import load_schema
 
     return tuple(DataResource(n, load_schema(n).descriptor.get("title", n), load_schema(n).descriptor.get("description", ""))
                  for n in PUBLISHED)

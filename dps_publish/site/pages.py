@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ..model.publishable import District, SiteModel
 from .contexts import (
     EASY_READ,
     DistrictContext,
@@ -29,7 +30,6 @@ from .contexts import (
     RoundNewsContext,
     WhatsNewContext,
 )
-from .model import District, SiteModel
 
 __all__ = ["EASY_READ", "Page", "LotMember", "site_pages"]
 SUPPORT_TYPE_WORDS = {

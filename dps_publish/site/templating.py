@@ -16,9 +16,11 @@ from decimal import Decimal
 
 import jinja2
 
+from ..model.publishable import SiteModel, SiteView
+from ..model.rating import RATING_RULE
+from ..settings import PublishSettings
 from .assets import ICONS, OPENMOJI_CREDIT
 from .contexts import DictionaryField, DictionaryTable, FieldRules, SiteGlobals
-from .model import SiteModel, SiteView
 from .money import GROUP_WORDS, easy_money_lines
 from .pages import (
     AGE_GROUP_WORDS,
@@ -31,8 +33,6 @@ from .pages import (
     slug,
 )
 from .performance import easy_read_value, quarter_words
-from .rating import RATING_RULE
-from .settings import PublishSettings
 
 
 def jinja_environment() -> dict:
@@ -74,8 +74,8 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict[str, o
 
 def data_dictionary() -> tuple[DictionaryTable, ...]:
     """Every published table and column, from the published schemas themselves."""
-    from .model import PUBLISHED
-    from .schemas import load_schema, published_schema
+    from ..model.publishable import PUBLISHED
+    from ..sources.schemas import load_schema, published_schema
 
     tables = []
     for name, cls in PUBLISHED.items():

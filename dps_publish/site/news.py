@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .model import Listing, Lot, Round, SiteModel
-from .rules import first_rounds_of
+from ..model.publishable import Listing, Lot, Round, SiteModel
+from ..sources.rules import first_rounds_of
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import altair as alt
 
+from ..model.publishable import Programme, Reconciliation, SiteModel
 from .charts import PALETTE, Chart, Column, base_config, plotted
-from .model import Programme, Reconciliation, SiteModel
 
 GROUP_WORDS = {"26-plus": "People aged 26 and over", "18-25": "People aged 18 to 25", "all": "Everyone"}
 MEASURE_WORDS = {"budget": "Budget", "forecast": "Forecast", "actual": "Actual", "savings-target": "Savings target"}

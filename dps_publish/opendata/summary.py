@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import walk_files
+from ..model.publishable import SiteModel
+from ..site.news import round_news
+from ..site.pages import site_pages
 from .changes import Change, compare, read_tables
 from .datapackage import table_resources
 from .freeze import frozen_rounds
-from .incremental import walk_files
-from .model import SiteModel
-from .news import round_news
-from .pages import site_pages
 
 KIND_HEADINGS = {
     "provider-joined": "Providers joining",

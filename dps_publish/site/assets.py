@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import BuildError
+from ..problems import BuildError
 
 GOVUK_CSS = "govuk-frontend.min.css"
 OPENMOJI_CREDIT = "Pictures by OpenMoji, the open-source emoji and icon project, licensed under CC BY-SA 4.0."

@@ -16,12 +16,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model.publishable import SiteModel
+from ..problems import BuildError
+from ..settings import PublishSettings
 from .changes import Change, compare, read_tables
 from .datapackage import package_version, table_resources, write_data_package
 from .freeze import check_frozen_payments, latest_manifest, publish_frozen
-from .model import SiteModel
-from .problems import BuildError
-from .settings import PublishSettings
 from .transparency import spend_quarters, write_transparency
 
 
@@ -52,8 +52,8 @@ def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) 
     The data pages need this while the files themselves are still being
     written and checked in a second process.
     """
-    from .diff import new_tables
     from .freeze import frozen_rounds
+    from .summary import new_tables
 
     rounds = frozen_rounds(frozen)
     resources = table_resources(model, exclude=("payments",))

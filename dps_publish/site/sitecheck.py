@@ -25,10 +25,10 @@ from pathlib import Path
 
 import lxml.html
 
-from .incremental import walk_files
-from .model import NamingTerm
-from .problems import Problem, quote
-from .rules import SourceTable
+from ..cache import walk_files
+from ..model.publishable import NamingTerm
+from ..problems import Problem, quote
+from ..sources.rules import SourceTable
 
 MAX_EASY_READ_WORDS = 15
 ABOUT_THE_NAME = {"about-the-name/", "easy-read/about-the-name/"}

@@ -14,8 +14,8 @@ import dataclasses
 
 import pandas as pd
 
-from .csvtext import frame_csv
-from .model import Payment
+from ..opendata.csvtext import frame_csv
+from .publishable import Payment
 
 REDACTED = "REDACTED - personal data"
 COLUMNS = [f.name for f in dataclasses.fields(Payment)]

@@ -1,0 +1,1 @@
+"""Stage 5, the publishable model: what may be published, and nothing else."""
