@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .opendata.summary import change_summary
-from .pipeline import Project, build, checked_model, freeze_payments_of, freeze_round_of, validate
+from .pipeline import Project, build, change_summary_of, freeze_payments_of, freeze_round_of, validate
 from .problems import BuildError, DataProblems, Problem
 from .progress import progress
 from .settings import SettingsError, load_settings
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "freeze":
             return _freeze(project, args)
         if args.command == "diff":
-            summary = change_summary(checked_model(project), project)
+            summary = change_summary_of(project)
             if args.json:
                 print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
             else:

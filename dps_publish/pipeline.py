@@ -23,6 +23,7 @@ from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .settings import PublishSettings
 from .site.charts import ChartRenderer
+from .site.pages import planned_pages
 from .site.search import write_search_index
 from .site.sitecheck import check_pages
 from .site.writer import write_site
@@ -97,7 +98,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     with clock("model"):
         result.model = build_model(result.validation.tables, example_data=project.settings.example_data,
                                    threshold=project.settings.small_number_threshold)
-        result.changes = change_summary(result.model, project)
+        result.changes = change_summary(result.model, project, planned_pages(result.model, Path(project.content)))
     # Pages are reused only from an output/ exactly as the last build left it.
     reuse = PageReuse(output if as_left else None, state.pages)
     validated: list[str] = []
@@ -138,6 +139,12 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
 
 def validate(project: Project) -> Validation:
     return validate_folder(project.data)
+
+
+def change_summary_of(project: Project) -> ChangeSummary:
+    """What building the data folder would change, without building (``dps-publish diff``)."""
+    model = checked_model(project)
+    return change_summary(model, project, planned_pages(model, Path(project.content)))
 
 
 def checked_model(project: Project) -> SiteModel:

@@ -13,11 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-STATUS_WORDS = {
-    "awarded": "giving support",
-    "suspended": "not taking new people at the moment",
-    "left": "used to provide",
-}
+from ..words import money
 
 
 @dataclass(frozen=True)
@@ -213,8 +209,9 @@ class Reconciliation:
 
     def sentence(self) -> str:
         return (f"The {self.financial_year} {self.measure} {self.cost_type} figures do not "
-                f"add up: the report states a total of £{self.stated_total:,.0f}, but its parts add up to "
-                f"£{self.parts_total:,.0f} (a difference of £{abs(self.difference):,.0f}). Both are published.")
+                f"add up: the report states a total of {money(self.stated_total, pence='never')}, but its parts add "
+                f"up to {money(self.parts_total, pence='never')} (a difference of "
+                f"{money(abs(self.difference), pence='never')}). Both are published.")
 
 
 # The tables the model publishes, the class of each, and its order.

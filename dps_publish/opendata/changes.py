@@ -12,6 +12,8 @@ import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..words import money
+
 TABLES = ("programmes", "lots", "rounds", "providers", "listings", "spend", "envelopes")
 
 
@@ -119,10 +121,10 @@ def _figure_changes(old, new) -> list[Change]:
         for k, row in after.items():
             label = " ".join(k[1:])
             if k not in before:
-                out.append(Change("figure-added", f"New {table} figure: {label}, £{row['amount_gbp']}.", table, "/".join(k)))
+                out.append(Change("figure-added", f"New {table} figure: {label}, {_amount(row)}.", table, "/".join(k)))
             elif before[k]["amount_gbp"] != row["amount_gbp"]:
                 out.append(Change("figure-revised", f"The {table} figure {label} was revised from "
-                                                    f"£{before[k]['amount_gbp']} to £{row['amount_gbp']}.",
+                                                    f"{_amount(before[k])} to {_amount(row)}.",
                                   table, "/".join(k)))
         for k in before.keys() - after.keys():
             out.append(Change("figure-removed", f"The {table} figure {' '.join(k[1:])} was removed.", table, "/".join(k)))
@@ -138,3 +140,8 @@ def _provider_detail_changes(old, new) -> list[Change]:
             out.append(Change("provider-details-changed", f"{row['name']}: {', '.join(fields)} changed.",
                               "providers", key[0]))
     return out
+
+
+def _amount(row: dict) -> str:
+    """A figure as the table wrote it (the change summary says it in the published figure's own digits)."""
+    return money(row["amount_gbp"], pence="as-written", grouping=False)

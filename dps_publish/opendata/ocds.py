@@ -16,12 +16,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from ..model.publishable import KpiDefinition, KpiValue, Lot, Programme, Round, SiteModel
 from ..settings import PublishSettings
+from ..words import slug
 
 DPS_ROUTE = "dynamic-purchasing-system"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -487,7 +487,3 @@ def split_org_id(org_id: str) -> tuple[str, str]:
     if len(parts) < 3:
         raise ValueError(f"COUNCIL_ORG_ID {org_id!r} is not an org-id.guide identifier; write it like GB-LAE-KEN")
     return f"{parts[0]}-{parts[1]}", parts[2]
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

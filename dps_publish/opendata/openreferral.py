@@ -31,14 +31,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..model.publishable import STATUS_WORDS, Listing, SiteModel
+from ..addresses import OPEN_REFERRAL, provider_path
+from ..model.publishable import Listing, SiteModel
 from ..settings import PublishSettings
-from ..site.pages import SUPPORT_TYPE_WORDS, provider_path, slug
+from ..words import STATUS_WORDS, SUPPORT_TYPE_WORDS, slug
 from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
 
 # Never change: every id in the package is derived from it (and the council's org id).
 ID_NAMESPACE = uuid.UUID("e8b962e6-b89e-464c-b8ee-05d0043be55f")
-SITE_FOLDER = "data/openreferral/"  # where the site publishes this package
+SITE_FOLDER = OPEN_REFERRAL  # where the site publishes this package
 SERVICE_STATUS = {"awarded": "active", "suspended": "temporarily closed"}  # other statuses are not services
 # The area of the council's 12 districts (Kent's non-metropolitan county, without Medway).
 COUNCIL_AREA = ("Kent", "E10000016")

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cache import walk_files
 from ..model.publishable import SiteModel
-from ..site.news import round_news
-from ..site.pages import site_pages
 from .changes import Change, compare, read_tables
 from .datapackage import table_resources
 from .freeze import frozen_rounds
@@ -82,7 +79,9 @@ def new_tables(model: SiteModel) -> dict[str, list[dict]]:
         for r in table_resources(model, exclude=("payments",))})
 
 
-def change_summary(model: SiteModel, project) -> ChangeSummary:
+def change_summary(model: SiteModel, project, planned_pages: set[str]) -> ChangeSummary:
+    """The summary against the latest frozen round (or the site now in ``output/``); ``planned_pages`` are the
+    addresses the new build will have (``site.pages.planned_pages``)."""
     rounds = frozen_rounds(project.frozen)
     output_data = Path(project.output) / "data"
     if rounds:
@@ -95,7 +94,7 @@ def change_summary(model: SiteModel, project) -> ChangeSummary:
         summary = ChangeSummary("nothing: this is the first build")
     if Path(project.output).is_dir():
         before = built_pages(Path(project.output))
-        after = planned_pages(model, Path(project.content))
+        after = planned_pages
         summary.pages_added = sorted(after - before)
         summary.pages_removed = sorted(before - after)
     summary.warnings = [r.sentence() for r in model.reconciliations]
@@ -109,22 +108,3 @@ def built_pages(output: Path) -> set[str]:
     return {name.removesuffix("index.html") for name, _ in walk_files(output)
             if name.endswith("index.html") and (name == "index.html" or name.endswith("/index.html"))
             and not name.startswith(("pagefind/", "theme/"))}
-
-
-def planned_pages(model: SiteModel, content: Path) -> set[str]:
-    pages = {p.path for p in site_pages(model)}
-    pages.add("whats-new/")
-    pages |= {f"whats-new/{n.round.round_id}/" for n in round_news(model)}
-    pages |= content_pages(content)
-    return pages
-
-
-def content_pages(content: Path) -> set[str]:
-    """Addresses of the hand-written pages, from their Slug or URL line."""
-    found = set()
-    for path in sorted((content / "pages").glob("*.md")) if (content / "pages").is_dir() else ():
-        head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-        meta = dict(re.findall(r"^(\w+):\s*(.+)$", head, re.MULTILINE))
-        url = meta.get("URL") or (f"{meta['Slug']}/" if "Slug" in meta else f"{path.stem}/")
-        found.add(url)
-    return found

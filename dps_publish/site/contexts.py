@@ -30,6 +30,7 @@ from decimal import Decimal
 from pelican.contents import Article
 from pelican.contents import Page as ContentPage
 
+from ..addresses import EASY_READ
 from ..model.publishable import (
     District,
     GlossaryTerm,
@@ -48,8 +49,6 @@ from .charts import Chart
 from .money import MoneyPage
 from .news import RoundNews
 from .performance import LotKpi, PerformancePage
-
-EASY_READ = "easy-read/"
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,8 @@ from decimal import Decimal
 import altair as alt
 
 from ..model.publishable import Programme, Reconciliation, SiteModel
+from ..words import GROUP_WORDS, MEASURE_WORDS, money, year_words
 from .charts import PALETTE, Chart, Column, base_config, plotted
-
-GROUP_WORDS = {"26-plus": "People aged 26 and over", "18-25": "People aged 18 to 25", "all": "Everyone"}
-MEASURE_WORDS = {"budget": "Budget", "forecast": "Forecast", "actual": "Actual", "savings-target": "Savings target"}
-
-
-def pounds(value: Decimal) -> str:
-    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
-
-
-def year_words(financial_year: str) -> str:
-    start = int(financial_year[:4])
-    return f"April {start} to March {start + 1}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +89,7 @@ def spend_charts(programme: Programme, spend) -> list[Chart]:
 def _grouped_bars(rows: list[dict], category: str, series: str, order: list[str], title: str) -> dict:
     data = plotted(rows, "amount_gbp")
     for row in data:
-        row["label"] = pounds(Decimal(str(row["amount_gbp"])))
+        row["label"] = money(Decimal(str(row["amount_gbp"])))
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset(f"{series}:N", sort=order),
@@ -142,8 +131,8 @@ def _forecast_actual_summary(rows: list[dict], year: str) -> str:
             diff = amounts["Actual"] - amounts["Forecast"]
             direction = "more" if diff > 0 else "less"
             verb = "was" if not parts else "it was"
-            parts.append(f"{group.lower()} {verb} {pounds(amounts['Actual'])}, {pounds(abs(diff))} {direction} "
-                         f"than the forecast of {pounds(amounts['Forecast'])}")
+            parts.append(f"{group.lower()} {verb} {money(amounts['Actual'])}, {money(abs(diff))} {direction} "
+                         f"than the forecast of {money(amounts['Forecast'])}")
     return f"In {year}, actual spending on support for " + "; for ".join(parts) + "."
 
 
@@ -158,8 +147,8 @@ def transport_chart(programme: Programme, year: str, forecast) -> Chart:
     spec = _grouped_bars(rows, "client_group", "cost_type", ["Support", "Transport"], title)
     total_transport = sum((r["amount_gbp"] for r in rows if r["cost_type"] == "Transport"), Decimal(0))
     total_support = sum((r["amount_gbp"] for r in rows if r["cost_type"] == "Support"), Decimal(0))
-    summary = (f"In {year} the forecast for transport was {pounds(total_transport)}, beside "
-               f"{pounds(total_support)} for the support itself.")
+    summary = (f"In {year} the forecast for transport was {money(total_transport)}, beside "
+               f"{money(total_support)} for the support itself.")
     return Chart(f"transport-{year}", title, summary,
                  (Column("client_group", "Who for"), Column("cost_type", "Cost"),
                   Column("amount_gbp", "Amount", "money")), tuple(rows), spec)
@@ -175,7 +164,7 @@ def envelope_chart(programme: Programme, lots: list[EnvelopeLot]) -> Chart:
             for y, (amt, opt) in sorted(totals.items())]
     data = plotted(rows, "amount_gbp")
     for row in data:
-        row["label"] = pounds(Decimal(str(row["amount_gbp"]))) + (" (optional)" if row["kind"] != "Agreed" else "")
+        row["label"] = money(Decimal(str(row["amount_gbp"]))) + (" (optional)" if row["kind"] != "Agreed" else "")
     base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("contract_year:N", title=None, sort=None))
     bars = base.mark_bar().encode(
         x=alt.X("amount_gbp:Q", title="Pounds", axis=alt.Axis(format="~s", labelExpr="'£' + datum.label")),
@@ -190,9 +179,9 @@ def envelope_chart(programme: Programme, lots: list[EnvelopeLot]) -> Chart:
     total = sum((r["amount_gbp"] for r in rows), Decimal(0))
     optional = sum((r["amount_gbp"] for r in rows if r["kind"] != "Agreed"), Decimal(0))
     first, last = rows[0], rows[-1]
-    summary = (f"The council set aside {pounds(total)} over {len(rows)} contract years, from "
-               f"{pounds(first['amount_gbp'])} in year 1 to {pounds(last['amount_gbp'])} in {last['contract_year'].lower()}"
-               f"; {pounds(optional)} of it is for optional extension years.")
+    summary = (f"The council set aside {money(total)} over {len(rows)} contract years, from "
+               f"{money(first['amount_gbp'])} in year 1 to {money(last['amount_gbp'])} in {last['contract_year'].lower()}"
+               f"; {money(optional)} of it is for optional extension years.")
     return Chart("envelopes", title, summary,
                  (Column("contract_year", "Contract year"), Column("kind", "Agreed or optional"),
                   Column("amount_gbp", "Amount", "money")), tuple(rows), spec)
@@ -208,22 +197,19 @@ def easy_money_lines(page: MoneyPage) -> list[tuple[str, list[str]]]:
             for group in ("People aged 26 and over", "People aged 18 to 25"):
                 amounts = {r["measure"]: r["amount_gbp"] for r in chart.rows if r["client_group"] == group}
                 if {"Forecast", "Actual"} <= amounts.keys():
-                    lines.append(("money", [f"{group}: the council planned to spend {whole_pounds(amounts['Forecast'])}.",
-                                            f"It spent {whole_pounds(amounts['Actual'])}."]))
+                    lines.append(("money", [f"{group}: the council planned to spend {money(amounts['Forecast'], pence='never')}.",
+                                            f"It spent {money(amounts['Actual'], pence='never')}."]))
         elif chart.chart_id.startswith("transport-"):
             transport = sum((r["amount_gbp"] for r in chart.rows if r["cost_type"] == "Transport"), Decimal(0))
-            lines.append(("travel", [f"It planned to spend {whole_pounds(transport)} on transport.",
+            lines.append(("travel", [f"It planned to spend {money(transport, pence='never')} on transport.",
                                      "This pays for people to get to their support."]))
     if page.reconciliations:
         lines.append(("question", ["Some numbers in the council's report do not add up.",
                                    "The standard page shows both numbers."]))
     for s in page.savings:
-        lines.append(("grow", [f"The council wants to save {whole_pounds(s.amount_gbp)} on this support."]))
+        lines.append(("grow", [f"The council wants to save {money(s.amount_gbp, pence='never')} on this support."]))
     if page.envelopes:
-        lines.append(("council", [f"The council has set aside {whole_pounds(page.envelope_total)} for this support.",
+        lines.append(("council", [f"The council has set aside {money(page.envelope_total, pence='never')} for this support.",
                                   "This is for all the years of the contracts."]))
     return lines
 
-
-def whole_pounds(value: Decimal) -> str:
-    return f"£{value:,.0f}"

@@ -10,10 +10,38 @@ without rendering it.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from ..addresses import (
+    ABOUT_OUR_DATA,
+    ABOUT_THE_NAME,
+    ACCESSIBILITY,
+    DATA,
+    DATA_CHANGELOG,
+    DATA_DICTIONARY,
+    DATA_POLICIES,
+    FIND_SUPPORT,
+    GLOSSARY,
+    HOME,
+    MONEY,
+    PERFORMANCE,
+    PROGRAMMES,
+    PROVIDERS,
+    SEARCH,
+    SITEMAP,
+    WHATS_NEW,
+    district_path,
+    easy,
+    lot_path,
+    money_path,
+    performance_path,
+    programme_path,
+    provider_path,
+    round_news_path,
+)
 from ..model.publishable import District, SiteModel
+from ..words import AGE_GROUP_WORDS, SUPPORT_TYPE_WORDS
 from .contexts import (
-    EASY_READ,
     DistrictContext,
     DistrictFilter,
     LotContext,
@@ -30,45 +58,6 @@ from .contexts import (
     RoundNewsContext,
     WhatsNewContext,
 )
-
-__all__ = ["EASY_READ", "Page", "LotMember", "site_pages"]
-SUPPORT_TYPE_WORDS = {
-    "one-to-one": "one to one",
-    "small-group": "in a small group",
-    "large-group": "in a large group",
-    "building-based": "in a building, like a day centre",
-    "virtual": "online",
-}
-AGE_GROUP_WORDS = {"18-25": "aged 18 to 25", "26-plus": "aged 26 and over"}
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("&", "and")).strip("-")
-
-
-def programme_path(programme_id: str) -> str:
-    return f"programmes/{programme_id}/"
-
-
-def lot_path(programme_id: str, lot_id: str) -> str:
-    return f"programmes/{programme_id}/lots/{lot_id}/"
-
-
-def provider_path(provider_id: str) -> str:
-    return f"providers/{provider_id}/"
-
-
-def district_path(district: District, support_type: str | None = None, age_group: str | None = None) -> str:
-    path = f"find-support/{slug(district.name)}/"
-    if support_type:
-        path += f"{support_type}/"
-    if age_group:
-        path += f"age-{age_group}/"
-    return path
-
-
-def easy(path: str) -> str:
-    return EASY_READ + path
 
 
 def find_support_listings(model: SiteModel, district: District, support_type: str | None = None,
@@ -121,11 +110,11 @@ def _site_pages(model: SiteModel) -> list[Page]:
         easy_parent = (parent[0], easy(parent[1])) if parent else None
         pages.append(Page(easy(path), f"er_{template}", easy_title, context, twin=path, parent=easy_parent))
 
-    home = ("Home", "")
-    pair("", "home", "Home", "Home")
-    pair("find-support/", "find_support", "Find support near you", "Find support near you", home)
+    home = ("Home", HOME)
+    pair(HOME, "home", "Home", "Home")
+    pair(FIND_SUPPORT, "find_support", "Find support near you", "Find support near you", home)
     for district in model.districts:
-        top = ("Find support near you", "find-support/")
+        top = ("Find support near you", FIND_SUPPORT)
         here = district_path(district)
         pair(here, "district", f"Support in {district.name}", f"Support in {district.name}", top,
              DistrictContext(district, find_support_listings(model, district), None))
@@ -141,18 +130,18 @@ def _site_pages(model: SiteModel) -> list[Page]:
                  (f"Support in {district.name}", here),
                  DistrictContext(district, find_support_listings(model, district, age_group=age_group),
                                  DistrictFilter("age_group", age_group, f"people {words}")))
-    pair("providers/", "providers", "Organisations that give support", "Organisations that give support", home,
+    pair(PROVIDERS, "providers", "Organisations that give support", "Organisations that give support", home,
          ProvidersContext(model.providers))
     for provider in model.providers:
         pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
-             ("Organisations that give support", "providers/"),
+             ("Organisations that give support", PROVIDERS),
              ProviderContext(provider, tuple(model.listings_of_provider(provider.provider_id))))
     from .performance import lot_performance
 
-    pair("programmes/", "programmes", "How the council buys support", "How the council buys support", home)
+    pair(PROGRAMMES, "programmes", "How the council buys support", "How the council buys support", home)
     for programme in model.programmes:
         pair(programme_path(programme.programme_id), "programme", programme.name, programme.easy_read_name,
-             ("How the council buys support", "programmes/"), ProgrammeContext(programme))
+             ("How the council buys support", PROGRAMMES), ProgrammeContext(programme))
         for lot in model.lots_of(programme.programme_id):
             kpis = lot_performance(model, lot.programme_id, lot.lot_id)
             pair(lot_path(lot.programme_id, lot.lot_id), "lot", lot.name, lot.easy_read_name,
@@ -161,42 +150,64 @@ def _site_pages(model: SiteModel) -> list[Page]:
     from .news import provider_names, round_news
 
     all_news = tuple(round_news(model))
-    pages.append(Page(easy("whats-new/"), "er_whats_new", "What is new", WhatsNewContext(all_news), twin="whats-new/",
-                      parent=("Home", easy(""))))
+    pages.append(Page(easy(WHATS_NEW), "er_whats_new", "What is new", WhatsNewContext(all_news), twin=WHATS_NEW,
+                      parent=("Home", easy(HOME))))
     for news in all_news:
-        path = f"whats-new/{news.round.round_id}/"
+        path = round_news_path(news.round.round_id)
         pages.append(Page(easy(path), "er_round_news", news.title, RoundNewsContext(news, provider_names(model, news)),
-                          twin=path, parent=("What is new", easy("whats-new/"))))
+                          twin=path, parent=("What is new", easy(WHATS_NEW))))
     from .money import money_pages
 
     money = tuple(money_pages(model))
-    pair("money/", "money_overview", "Money", "Money", home, MoneyOverviewContext(money))
+    pair(MONEY, "money_overview", "Money", "Money", home, MoneyOverviewContext(money))
     for money_page in money:
         pid = money_page.programme.programme_id
-        pair(f"money/{pid}/", "money", f"Money: {money_page.programme.name}",
-             f"Money: {money_page.programme.easy_read_name}", ("Money", "money/"),
+        pair(money_path(pid), "money", f"Money: {money_page.programme.name}",
+             f"Money: {money_page.programme.easy_read_name}", ("Money", MONEY),
              MoneyContext(money_page, money_page.charts))
     from .performance import performance_pages
 
     performance = tuple(performance_pages(model))
-    pair("performance/", "performance_overview", "How well the support works", "How well the support works", home,
+    pair(PERFORMANCE, "performance_overview", "How well the support works", "How well the support works", home,
          PerformanceOverviewContext(performance))
     for perf in performance:
         pid = perf.programme.programme_id
-        pair(f"performance/{pid}/", "performance", f"How well it works: {perf.programme.name}",
-             f"How well it works: {perf.programme.easy_read_name}", ("How well the support works", "performance/"),
+        pair(performance_path(pid), "performance", f"How well it works: {perf.programme.name}",
+             f"How well it works: {perf.programme.easy_read_name}", ("How well the support works", PERFORMANCE),
              PerformanceContext(perf, tuple(c for s in perf.sections for c in (s.chart, s.lot_chart) if c)))
-    pair("about-the-name/", "about_the_name", "About the name", "About the name", home)
-    pair("glossary/", "glossary", "Words we use", "Words to know", home)
-    pair("accessibility/", "accessibility", "Accessibility statement", "How we make this website easy to use", home)
-    pages.append(Page("sitemap/", "sitemap", "Sitemap", parent=home))
-    pages.append(Page("search/", "search", "Search", parent=home))
-    pages.append(Page("data/", "data", "Download the data", twin=easy("about-our-data/"), parent=home))
-    data_home = ("Download the data", "data/")
-    for path, template, title in (("data/dictionary/", "data_dictionary", "Data dictionary"),
-                                  ("data/changelog/", "data_changelog", "What changed between rounds"),
-                                  ("data/policies/", "data_policies", "Publication policy")):
-        pages.append(Page(path, template, title, twin=easy("about-our-data/"), parent=data_home))
-    pages.append(Page(easy("about-our-data/"), "er_about_our_data", "About our data", twin="data/",
-                      parent=("Home", easy(""))))
+    pair(ABOUT_THE_NAME, "about_the_name", "About the name", "About the name", home)
+    pair(GLOSSARY, "glossary", "Words we use", "Words to know", home)
+    pair(ACCESSIBILITY, "accessibility", "Accessibility statement", "How we make this website easy to use", home)
+    pages.append(Page(SITEMAP, "sitemap", "Sitemap", parent=home))
+    pages.append(Page(SEARCH, "search", "Search", parent=home))
+    pages.append(Page(DATA, "data", "Download the data", twin=easy(ABOUT_OUR_DATA), parent=home))
+    data_home = ("Download the data", DATA)
+    for path, template, title in ((DATA_DICTIONARY, "data_dictionary", "Data dictionary"),
+                                  (DATA_CHANGELOG, "data_changelog", "What changed between rounds"),
+                                  (DATA_POLICIES, "data_policies", "Publication policy")):
+        pages.append(Page(path, template, title, twin=easy(ABOUT_OUR_DATA), parent=data_home))
+    pages.append(Page(easy(ABOUT_OUR_DATA), "er_about_our_data", "About our data", twin=DATA,
+                      parent=("Home", easy(HOME))))
     return pages
+
+
+def planned_pages(model: SiteModel, content: Path) -> set[str]:
+    """Every address the build will write: the generated pages, What's new and the hand-written pages."""
+    from .news import round_news
+
+    pages = {p.path for p in site_pages(model)}
+    pages.add(WHATS_NEW)
+    pages |= {round_news_path(n.round.round_id) for n in round_news(model)}
+    pages |= content_pages(content)
+    return pages
+
+
+def content_pages(content: Path) -> set[str]:
+    """Addresses of the hand-written pages, from their Slug or URL line."""
+    found = set()
+    for path in sorted((content / "pages").glob("*.md")) if (content / "pages").is_dir() else ():
+        head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        meta = dict(re.findall(r"^(\w+):\s*(.+)$", head, re.MULTILINE))
+        url = meta.get("URL") or (f"{meta['Slug']}/" if "Slug" in meta else f"{path.stem}/")
+        found.add(url)
+    return found

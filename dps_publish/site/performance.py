@@ -14,15 +14,10 @@ from decimal import Decimal
 import altair as alt
 
 from ..model.publishable import KpiDefinition, KpiValue, Programme, SiteModel
+from ..words import quarter_words
 from .charts import PALETTE, Chart, Column, base_config, plotted
 
 UNIT_KIND = {"percent": "percent", "count": "number", "days": "number"}
-QUARTER_MONTHS = {"1": "January to March", "2": "April to June", "3": "July to September", "4": "October to December"}
-
-
-def quarter_words(period: str) -> str:
-    year, quarter = period.split("-Q")
-    return f"{QUARTER_MONTHS[quarter]} {year}"
 
 
 @dataclass(frozen=True)

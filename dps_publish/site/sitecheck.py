@@ -25,13 +25,14 @@ from pathlib import Path
 
 import lxml.html
 
+from ..addresses import ABOUT_THE_NAME, DATA, EASY_READ, easy
 from ..cache import walk_files
 from ..model.publishable import NamingTerm
 from ..problems import Problem, quote
 from ..sources.rules import SourceTable
 
 MAX_EASY_READ_WORDS = 15
-ABOUT_THE_NAME = {"about-the-name/", "easy-read/about-the-name/"}
+ABOUT_THE_NAME_PAGES = {ABOUT_THE_NAME, easy(ABOUT_THE_NAME)}
 EXPLAINS = re.compile(
     r"used to be called|old name|former name|formerly|previously called|was called|were called|"
     r"changed the name|name changed|now called|renamed|we do not use|instead of",
@@ -60,11 +61,11 @@ def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, Sou
     problems: list[Problem] = []
     for saved in sorted(name for name, _ in walk_files(out) if name.endswith(".html") and name not in skip):
         page = saved.removesuffix("index.html")
-        if page.startswith(("data/", "pagefind/", "theme/")) and not page == "data/":
+        if page.startswith((DATA, "pagefind/", "theme/")) and not page == DATA:
             continue
-        easy_read = page.startswith("easy-read/")
+        easy_read = page.startswith(EASY_READ)
         blocks = list(text_blocks((out / saved).read_bytes()))
-        if page not in ABOUT_THE_NAME:
+        if page not in ABOUT_THE_NAME_PAGES:
             problems += _naming_problems(page, blocks, terms, easy_read, tables)
         if easy_read:
             problems += _sentence_problems(page, blocks, tables)
@@ -170,7 +171,7 @@ def _sentence_problems(page, blocks, tables) -> list[Problem]:
 
 def _placed(message: str, code: str, sentence: str, page: str, tables) -> Problem:
     """A page problem, placed on the data cell it came from where there is one."""
-    cell = find_cell(tables, sentence, easy_read=page.startswith("easy-read/"))
+    cell = find_cell(tables, sentence, easy_read=page.startswith(EASY_READ))
     if cell:
         table, row, column = cell
         return table.header.place(Problem(table.file, row, column, code, sentence, message))

@@ -10,29 +10,32 @@ under ``StrictUndefined`` (``jinja_environment``).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from decimal import Decimal
 
 import jinja2
 
+from ..addresses import district_path, easy, lot_path, programme_path, provider_path
 from ..model.publishable import SiteModel, SiteView
 from ..model.rating import RATING_RULE
 from ..settings import PublishSettings
-from .assets import ICONS, OPENMOJI_CREDIT
-from .contexts import DictionaryField, DictionaryTable, FieldRules, SiteGlobals
-from .money import GROUP_WORDS, easy_money_lines
-from .pages import (
+from ..words import (
     AGE_GROUP_WORDS,
+    GROUP_WORDS,
+    ORGANISATION_TYPES,
+    ROUTES,
+    SUPPORT_MODE_WORDS,
     SUPPORT_TYPE_WORDS,
-    district_path,
-    easy,
-    lot_path,
-    programme_path,
-    provider_path,
+    join_words,
+    long_date,
+    money,
+    quarter_words,
     slug,
 )
-from .performance import easy_read_value, quarter_words
+from .assets import ICONS, OPENMOJI_CREDIT
+from .contexts import DictionaryField, DictionaryTable, FieldRules, SiteGlobals
+from .money import easy_money_lines
+from .performance import easy_read_value
 
 
 def jinja_environment() -> dict:
@@ -139,7 +142,7 @@ def template_filters(model: SiteModel, threshold: int = 5) -> dict[str, object]:
         "join_words": join_words,
         "support_type": lambda v: SUPPORT_TYPE_WORDS.get(v, v),
         "age_group": lambda v: AGE_GROUP_WORDS.get(v, v),
-        "support_mode": lambda v: {"in-person": "in person", "virtual": "online"}.get(v, v),
+        "support_mode": lambda v: SUPPORT_MODE_WORDS.get(v, v),
         "organisation_type": lambda v: ORGANISATION_TYPES.get(v, v),
         "route": lambda v: ROUTES.get(v, v),
         "district_name": district_name,
@@ -150,42 +153,6 @@ def template_filters(model: SiteModel, threshold: int = 5) -> dict[str, object]:
     }
 
 
-ORGANISATION_TYPES = {
-    "company": "A company",
-    "charity": "A charity",
-    "community-interest-company": "A community interest company",
-    "micro-enterprise": "A micro-enterprise: a very small local organisation",
-    "public-body": "A public body",
-    "other": "An organisation",
-}
-ROUTES = {
-    "dynamic-purchasing-system": "Dynamic purchasing system: providers can apply to join at each new round",
-    "framework": "Framework: a fixed list of providers chosen at the start",
-    "open-procedure": "Open tender",
-    "restricted-procedure": "Restricted tender",
-    "competitive-procedure-with-negotiation": "Tender with negotiation",
-    "direct-award": "Direct award",
-}
-
-
 def sentences(text: str) -> list[str]:
     """Text split into its sentences, each shown on its own in easy read."""
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
-
-
-def money(value) -> str:
-    if value is None:
-        return ""
-    value = Decimal(value)
-    return f"£{value:,.0f}" if value == value.to_integral_value() else f"£{value:,.2f}"
-
-
-def long_date(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.day} {value:%B %Y}"
-
-
-def join_words(items, last: str = "and") -> str:
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..addresses import ARTICLE_URL, WHATS_NEW, WHATS_NEW_FEED
 from ..cache import Fingerprinter, PageReuse, code_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
@@ -115,21 +116,21 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "JINJA_ENVIRONMENT": jinja_environment(),
         "JINJA_GLOBALS": template_globals(model, settings),
         "JINJA_FILTERS": template_filters(model, settings.small_number_threshold),
-        "ARTICLE_PATHS": ["whats-new"],
+        "ARTICLE_PATHS": [WHATS_NEW.rstrip("/")],
         "PAGE_PATHS": ["pages"],
         "STATIC_PATHS": [],
-        "ARTICLE_URL": "whats-new/{slug}/",
-        "ARTICLE_SAVE_AS": "whats-new/{slug}/index.html",
+        "ARTICLE_URL": ARTICLE_URL,
+        "ARTICLE_SAVE_AS": f"{ARTICLE_URL}index.html",
         "PAGE_URL": "{slug}/",
         "PAGE_SAVE_AS": "{slug}/index.html",
-        "INDEX_SAVE_AS": "whats-new/index.html",
+        "INDEX_SAVE_AS": f"{WHATS_NEW}index.html",
         "DIRECT_TEMPLATES": ["index"],
         "PAGINATED_TEMPLATES": {"index": None},
         "TAG_SAVE_AS": "", "TAGS_SAVE_AS": "", "CATEGORY_SAVE_AS": "", "CATEGORIES_SAVE_AS": "",
         "AUTHOR_SAVE_AS": "", "AUTHORS_SAVE_AS": "", "ARCHIVES_SAVE_AS": "",
         "YEAR_ARCHIVE_SAVE_AS": "", "MONTH_ARCHIVE_SAVE_AS": "", "DAY_ARCHIVE_SAVE_AS": "",
         "DRAFT_SAVE_AS": "", "DRAFT_PAGE_SAVE_AS": "",
-        "FEED_ALL_ATOM": "whats-new/feed.atom.xml",
+        "FEED_ALL_ATOM": WHATS_NEW_FEED,
         "FEED_ALL_RSS": None, "CATEGORY_FEED_ATOM": None, "AUTHOR_FEED_ATOM": None, "AUTHOR_FEED_RSS": None,
         "TRANSLATION_FEED_ATOM": None,
         "TIMEZONE": "Europe/London",
@@ -239,7 +240,7 @@ def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication) -> 
 
 def sitemap_entries(pages, context) -> list[SitemapEntry]:
     entries = [SitemapEntry(p.path, p.title) for p in pages]
-    entries.append(SitemapEntry("whats-new/", "What's new"))
+    entries.append(SitemapEntry(WHATS_NEW, "What's new"))
     entries += [SitemapEntry(a.url, a.title) for a in context.get("articles", [])]
     entries += [SitemapEntry(p.url, p.title) for p in context.get("pages", [])]
     return sorted(entries, key=lambda e: (e.path.count("/"), e.path))
@@ -295,7 +296,7 @@ def add_round_articles(generator) -> None:
             "template": "article",
         }
         article = Article(content, metadata=metadata, settings=generator.settings,
-                          source_path=f"whats-new/{news.round.round_id}.html", context=generator.context)
+                          source_path=f"{WHATS_NEW}{news.round.round_id}.html", context=generator.context)
         generator.articles.append(article)
     generator.articles.sort(key=lambda a: (a.date, a.slug), reverse=True)
 

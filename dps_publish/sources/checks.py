@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ..problems import Problem, one_of, quote
+from ..words import money
 from .schemas import TableSchema
 
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -163,9 +164,9 @@ def _precision_message(typed: str, value: str) -> str:
     sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
     pounds, pence = digits.split(".")
     rounded = Decimal(digits).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    to_the_penny = f"{sign}£{rounded:,}"
+    to_the_penny = money(-rounded if sign else rounded, pence="always")
     if len(pence) == 3 and len(pounds) <= 3 and pounds.strip("0") and typed.count(".") == 1 and "," not in typed:
-        thousands = f"{sign}£{int(pounds + pence):,}"
+        thousands = money(-int(pounds + pence) if sign else int(pounds + pence), pence="never")
         return (f"{quote(typed)} has three figures after the point, so it could be {thousands} (a full stop "
                 f"between the thousands) or {to_the_penny} (pounds and pence). Which is it? Write "
                 f"{sign}{int(pounds + pence)} for {thousands} or {sign}{rounded} for {to_the_penny}: money has at "
