@@ -5,13 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: site test setup test-tools serve validate clean
+.PHONY: site test setup test-tools lint serve validate clean
 
 site: setup node_modules/.installed
 	$(BIN)/dps-publish build
 
-test: setup node_modules/.installed test-tools
+test: setup node_modules/.installed test-tools lint
 	$(BIN)/python -m pytest
+
+# The linter runs before the tests and fails the test command on any finding (settings in pyproject.toml).
+lint: setup
+	$(BIN)/ruff check dps_publish tests bench
 
 setup: $(VENV)/.installed
 

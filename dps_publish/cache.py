@@ -115,6 +115,34 @@ def walk_files(root: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
+@dataclass(frozen=True)
+class CacheFolders:
+    """The one cache folder (``--cache``, default ``.dps-cache``) and what lives in it, each in its own folder.
+
+    Everything here can be deleted at any time: the next build is only slower.
+    """
+
+    root: Path | None
+
+    def _sub(self, name: str) -> Path | None:
+        return Path(self.root) / name if self.root is not None else None
+
+    @property
+    def charts(self) -> Path | None:
+        """Rendered chart pictures, by the content of their spec."""
+        return self._sub("charts")
+
+    @property
+    def tables(self) -> Path | None:
+        """Tables that passed their own checks, as Arrow files (``sources.tablecache``)."""
+        return self._sub("tables")
+
+    @property
+    def state(self) -> Path | None:
+        """What the last build into each output folder was made from (``BuildState``)."""
+        return self._sub("state")
+
+
 @dataclass
 class BuildState:
     """What the last successful build into one ``output/`` was made from."""
@@ -126,11 +154,12 @@ class BuildState:
     packages: list[str] = field(default_factory=list)  # keys of the tables frictionless accepted
 
     @classmethod
-    def load(cls, cache: Path | None, output: Path) -> BuildState:
-        if cache is None:
+    def load(cls, folder: Path | None, output: Path) -> BuildState:
+        """The state of the last build into ``output`` (one file per output folder), kept in ``folder``."""
+        if folder is None:
             return cls(None)
         key = hashlib.sha256(str(Path(output).absolute()).encode()).hexdigest()[:16]
-        path = Path(cache).parent / f"build-state-{key}.json"
+        path = Path(folder) / f"build-{key}.json"
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

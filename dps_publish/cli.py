@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "templates":  # made from the schemas alone: no settings needed
             return _templates(args)
         project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
-                          cache=args.cache / "charts", frozen=args.frozen)
+                          cache=args.cache, frozen=args.frozen)
         if args.command == "validate":
             validation = validate(project)
             if not validation.ok:

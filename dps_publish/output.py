@@ -1,4 +1,4 @@
-"""Stage 8: swap the finished build in for ``output/`` in one atomic step.
+"""The ``swap`` stage: swap the finished build in for ``output/`` in one atomic step.
 
 A build writes into a fresh folder beside ``output/``. Only when every stage
 has succeeded is that folder exchanged with ``output/`` by ``renameat2`` with

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .background import BackgroundJob
-from .cache import BuildState, PageReuse, inputs_fingerprint, output_digest
+from .cache import BuildState, CacheFolders, PageReuse, inputs_fingerprint, output_digest
 from .model.build import build_model
 from .model.publishable import SiteModel
 from .opendata.freeze import freeze_payments, freeze_round
@@ -29,17 +29,39 @@ from .site.sitecheck import check_pages
 from .site.writer import write_site
 from .sources.validate import Validation, validate_folder
 
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # as --timings and the module docstrings name it
+    words: str  # what a person at a terminal sees while it runs
+    does: str  # what it does, in the README's "How it works"
+    where: str  # the folder or module that does it
+
+
+# The stages of a build, in order. The README's "How it works" table is this list (a test holds them equal).
 STAGES = (
-    "validate",  # readers, normalise, checks, rules: every problem of the data folder
-    "model",  # the publishable model: no exempt field, no applied listing
-    "open-data",  # what the open data will be: version, files, rounds, changelog (for the data pages)
-    "check-open-data",  # a second process writes the open data and frictionless checks every package
-    "site",  # Pelican writes the pages
-    "check-site",  # the naming register and easy-read sentences, on every page
-    "search-index",  # Pagefind indexes the pages
-    "open-data-checked",  # wait for frictionless' verdict: nothing is published without it
-    "swap",  # the new folder replaces output/ in one step
+    Stage("validate", "Checking the tables",
+          "reads every table as people save it, puts it in one form, checks every cell and the contract's rules "
+          "across tables", "sources/"),
+    Stage("model", "Working out what to publish",
+          "the publishable model (no exempt column, no applied listing, small numbers withheld) and the change "
+          "summary", "model/"),
+    Stage("open-data", "Planning the open data",
+          "the open data's version, files, rounds and changelog, for the data pages", "opendata/publication.py"),
+    Stage("check-open-data", "Writing the open data",
+          "a second process writes the data package, transparency files, OCDS and Open Referral UK, and "
+          "frictionless checks every package", "opendata/"),
+    Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
+          "site/writer.py"),
+    Stage("check-site", "Checking the pages", "the naming register and easy-read sentences, on every page",
+          "site/sitecheck.py"),
+    Stage("search-index", "Building the search index", "Pagefind indexes the pages, in shards the search page merges",
+          "site/search.py"),
+    Stage("open-data-checked", "Waiting for the open data checks",
+          "waits for frictionless' verdict: nothing is published without it", "pipeline.py"),
+    Stage("swap", "Publishing the new site", "the new folder replaces output/ in one step", "output.py"),
 )
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
 @dataclass
@@ -49,7 +71,7 @@ class Project:
     content: Path
     theme: Path
     settings: PublishSettings
-    cache: Path | None = None  # where rendered charts are kept between builds
+    cache: Path | None = None  # the cache root (see cache.CacheFolders): charts, checked tables, build state
     frozen: Path = Path("published")  # frozen rounds and payments, kept in the repository
 
 
@@ -84,7 +106,8 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     """
     result = BuildResult(Validation({}))
     clock = _StageClock(result.timings, on_stage)
-    state = BuildState.load(project.cache, project.output)
+    folders = CacheFolders(project.cache)
+    state = BuildState.load(folders.state, project.output)
     output = Path(project.output)
     inputs = inputs_fingerprint(project)
     as_left = output.is_dir() and output_digest(output) == state.output
@@ -92,7 +115,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         result.up_to_date = True
         return result
     with clock("validate"):
-        result.validation = validate_folder(project.data, Path(project.cache).parent if project.cache else None)
+        result.validation = validate_folder(project.data, project.cache)
     if not result.validation.ok:
         raise DataProblems(result.validation.problems)
     with clock("model"):
@@ -111,7 +134,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
                                       folder / "data", result.publication, set(state.packages)))
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
-                                ChartRenderer(project.cache), result.publication, reuse)
+                                ChartRenderer(folders.charts), result.publication, reuse)
             result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
             result.pages_rendered, result.pages_reused = len(reuse.rendered), len(reuse.reused)
         with clock("check-site"):
@@ -138,7 +161,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
 
 
 def validate(project: Project) -> Validation:
-    return validate_folder(project.data)
+    return validate_folder(project.data, project.cache)
 
 
 def change_summary_of(project: Project) -> ChangeSummary:
@@ -148,7 +171,7 @@ def change_summary_of(project: Project) -> ChangeSummary:
 
 
 def checked_model(project: Project) -> SiteModel:
-    validation = validate_folder(project.data)
+    validation = validate_folder(project.data, project.cache)
     if not validation.ok:
         raise DataProblems(validation.problems)
     return build_model(validation.tables, example_data=project.settings.example_data,
@@ -169,6 +192,8 @@ class _StageClock:
         self._current: tuple[str, float] | None = None
 
     def start(self, name: str) -> None:
+        if name not in STAGE_NAMES:  # progress, --timings and the README name the stages of STAGES only
+            raise ValueError(f"{name!r} is not a stage of pipeline.STAGES")
         self.stop()
         if self.listener:
             self.listener(name)

@@ -5,17 +5,10 @@ from __future__ import annotations
 import contextlib
 import sys
 
-STAGE_WORDS = {
-    "validate": "Checking the tables",
-    "model": "Working out what to publish",
-    "open-data": "Writing the open data",
-    "check-open-data": "Checking the open data",
-    "site": "Writing the pages",
-    "check-site": "Checking the pages",
-    "search-index": "Building the search index",
-    "open-data-checked": "Waiting for the open data checks",
-    "swap": "Publishing the new site",
-}
+from .pipeline import STAGES
+
+STAGE_WORDS = {stage.name: stage.words for stage in STAGES}
+
 
 
 @contextlib.contextmanager

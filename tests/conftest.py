@@ -6,7 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_site
+from helpers import ROOT, build_site, scratch
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+# Hypothesis keeps the examples it found in a folder of its own, outside the repository.
+settings.register_profile("dps", database=DirectoryBasedExampleDatabase(scratch("hypothesis")))
+settings.load_profile("dps")
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import gzip
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 from dps_publish.pipeline import Project, build
@@ -12,6 +15,23 @@ from dps_publish.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_SCRATCH = Path(tempfile.mkdtemp(prefix="dps-tests-"))
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+
+
+def scratch(name: str = "cache") -> Path:
+    """A fresh folder outside the repository, removed when the tests end."""
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_SCRATCH))
+
+
+def dps(args: list[str]) -> int:
+    """``dps-publish ARGS`` through its ``main()``: every test calls the command through here, so each call has a
+    scratch ``--cache`` unless it names one, and nothing is kept in the repository's own ``.dps-cache``."""
+    from dps_publish.cli import main
+
+    if "--cache" not in args:
+        args = [*args, "--cache", str(scratch())]
+    return main(args)
 
 
 def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py", frozen: Path | None = None) -> Project:

@@ -11,10 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_site, set_cell, tree_digest
+from helpers import ROOT, build_site, dps, set_cell, tree_digest
 
-from dps_publish.cli import main
-from dps_publish.pipeline import STAGES
+from dps_publish.pipeline import STAGE_NAMES
 from dps_publish.problems import DataProblems
 from dps_publish.site import writer as site_stage
 
@@ -33,7 +32,7 @@ def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data
     build_site(data_copy, output, on_stage=on_stage)
     assert seen == ["validate", "model", "open-data", "check-open-data", "site", "check-site", "search-index",
                     "open-data-checked", "swap"]
-    assert tuple(seen) == STAGES
+    assert tuple(seen) == STAGE_NAMES
     assert tree_digest(output) != before
 
 
@@ -87,7 +86,7 @@ def test_failed_validation_leaves_output_unchanged(data_copy, tmp_path, capsys):
     set_cell(data_copy / "listings.csv", 3, "districts", "Ashfrod")
     with pytest.raises(DataProblems):
         build_site(data_copy, output)
-    assert main(["build", "--data", str(data_copy), "--output", str(output)]) == 1
+    assert dps(["build", "--data", str(data_copy), "--output", str(output)]) == 1
     assert "is unchanged" in capsys.readouterr().err
     assert tree_digest(output) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".output.building")) == []
@@ -150,7 +149,7 @@ def test_killed_build_leaves_old_or_new_output_never_a_mix(data_copy, tmp_path, 
 def test_an_output_folder_that_cannot_be_made_gives_a_clear_error(tmp_path, capsys):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
-    code = main(["build", "--data", str(ROOT / "data"), "--output", str(blocker / "output"),
+    code = dps(["build", "--data", str(ROOT / "data"), "--output", str(blocker / "output"),
                  "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"), "--cache", str(tmp_path / "c")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
@@ -169,7 +168,7 @@ def test_a_full_disk_or_unwritable_folder_gives_a_clear_error_and_keeps_output(d
         raise OSError(error, os.strerror(error), str(output.parent))
 
     monkeypatch.setattr("dps_publish.output.swap_in", no_space)
-    code = main(["build", "--data", str(data_copy), "--output", str(output), "--content", str(ROOT / "content"),
+    code = dps(["build", "--data", str(data_copy), "--output", str(output), "--content", str(ROOT / "content"),
                  "--theme", str(ROOT / "theme"), "--frozen", str(ROOT / "published")])
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import ROOT
+from helpers import ROOT, dps
 
 from dps_publish import cli
 
@@ -12,7 +12,7 @@ def test_an_unexpected_fault_is_kept_in_a_file_not_shown(tmp_path, monkeypatch, 
         raise RuntimeError("a bug deep inside")
 
     monkeypatch.setattr(cli, "validate", broken)
-    code = cli.main(["validate", "--data", str(ROOT / "data"), "--settings", str(ROOT / "pelicanconf.py"),
+    code = dps(["validate", "--data", str(ROOT / "data"), "--settings", str(ROOT / "pelicanconf.py"),
                      "--cache", str(tmp_path / "cache"), "--output", str(tmp_path / "output")])
     err = capsys.readouterr().err
     assert code == cli.EXIT_FAILED
@@ -29,7 +29,7 @@ def test_stopping_with_ctrl_c_says_nothing_was_published(tmp_path, monkeypatch, 
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "validate", interrupted)
-    code = cli.main(["validate", "--settings", str(ROOT / "pelicanconf.py"), "--cache", str(tmp_path / "c"),
+    code = dps(["validate", "--settings", str(ROOT / "pelicanconf.py"), "--cache", str(tmp_path / "c"),
                      "--output", str(tmp_path / "output")])
     assert code == cli.EXIT_STOPPED
     assert "Nothing was published" in capsys.readouterr().err

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers import ROOT, file_texts, project, read_rows, set_cell, tree_digest, write_rows
+from helpers import ROOT, dps, file_texts, project, read_rows, set_cell, tree_digest, write_rows
 
-from dps_publish.cli import main
 from dps_publish.problems import BuildError
 from dps_publish.sources.schemas import load_schema
 
@@ -42,7 +41,7 @@ def one_round_data(tmp_path):
 
 
 def _cli(*args) -> int:
-    return main([*args, "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+    return dps([*args, "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
                  "--settings", str(ROOT / "pelicanconf.py")])
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers import ROOT, tree_digest
+from helpers import ROOT, dps, tree_digest
 
-from dps_publish.cli import EXIT_SETTINGS, main
+from dps_publish.cli import EXIT_SETTINGS
 from dps_publish.settings import RULES, SettingsError, load_settings
 
 # What a council would set for real in publishconf.py: a public build with these has no placeholder.
@@ -61,7 +61,7 @@ def test_a_missing_settings_file_stops_the_build_names_the_file_and_leaves_outpu
     (output / "index.html").write_text("the last good site")
     before = tree_digest(output)
     typo = tmp_path / "publshconf.py"
-    code = main(cli("build", "--settings", str(typo), "--output", str(output), "--cache", str(tmp_path / "cache")))
+    code = dps(cli("build", "--settings", str(typo), "--output", str(output), "--cache", str(tmp_path / "cache")))
     err = capsys.readouterr().err
     assert code == EXIT_SETTINGS
     assert "publshconf.py" in err and "there is no settings file" in err and "Traceback" not in err
@@ -72,7 +72,7 @@ def test_a_missing_settings_file_stops_the_build_names_the_file_and_leaves_outpu
 
 @pytest.mark.parametrize("command", ["validate", "diff", "build", "freeze"])
 def test_every_command_reports_a_missing_settings_file_as_json(tmp_path, capsys, command):
-    code = main(cli(command, "--settings", str(tmp_path / "nope.py"), "--output", str(tmp_path / "out"),
+    code = dps(cli(command, "--settings", str(tmp_path / "nope.py"), "--output", str(tmp_path / "out"),
                     "--cache", str(tmp_path / "cache"), "--json"))
     report = json.loads(capsys.readouterr().out)
     assert code == EXIT_SETTINGS and report["valid"] is False
@@ -81,7 +81,7 @@ def test_every_command_reports_a_missing_settings_file_as_json(tmp_path, capsys,
 
 
 def test_spreadsheet_templates_need_no_settings(tmp_path):
-    assert main(["templates", str(tmp_path / "templates"), "--settings", str(tmp_path / "nope.py")]) == 0
+    assert dps(["templates", str(tmp_path / "templates"), "--settings", str(tmp_path / "nope.py")]) == 0
 
 
 def test_a_folder_is_not_a_settings_file(tmp_path):
@@ -186,7 +186,7 @@ def test_a_missing_setting_is_named_and_only_the_threshold_has_a_default(tmp_pat
 
 def test_several_bad_settings_are_reported_together(tmp_path, capsys):
     path = settings_file(tmp_path, "SMALL_NUMBER_THRESHOLD = 0", 'COUNCIL_ORG_ID = "KEN"', 'EXAMPLE_DATA = "False"')
-    code = main(cli("build", "--settings", str(path), "--output", str(tmp_path / "out"),
+    code = dps(cli("build", "--settings", str(path), "--output", str(tmp_path / "out"),
                     "--cache", str(tmp_path / "cache"), "--json"))
     report = json.loads(capsys.readouterr().out)
     assert code == EXIT_SETTINGS
@@ -198,7 +198,7 @@ PLACEHOLDERS = {"SITEURL", "COUNCIL_EMAIL", "COUNCIL_PHONE", "COUNCIL_ADDRESS", 
 
 
 def test_the_public_build_refuses_every_placeholder_and_says_what_to_set(tmp_path, capsys):
-    code = main(cli("build", "--settings", str(ROOT / "publishconf.py"), "--output", str(tmp_path / "out"),
+    code = dps(cli("build", "--settings", str(ROOT / "publishconf.py"), "--output", str(tmp_path / "out"),
                     "--cache", str(tmp_path / "cache")))
     err = capsys.readouterr().err
     assert code == EXIT_SETTINGS and "Traceback" not in err
@@ -235,7 +235,7 @@ def test_a_rehearsal_lets_placeholders_through_and_every_page_says_so(tmp_path, 
     path = settings_file(tmp_path, "PUBLIC_BUILD = True", "ALLOW_PLACEHOLDERS = True", name="rehearsal.py")
     assert load_settings(path).rehearsal
     output = tmp_path / "output"
-    assert main(cli("build", "--settings", str(path), "--output", str(output), "--cache", str(tmp_path / "cache"))) == 0
+    assert dps(cli("build", "--settings", str(path), "--output", str(output), "--cache", str(tmp_path / "cache"))) == 0
     capsys.readouterr()
     pages = [p for p in output.rglob("*.html") if "pagefind" not in p.parts]
     assert len(pages) > 300

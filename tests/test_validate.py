@@ -10,10 +10,9 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from helpers import ROOT, read_rows, set_cell, write_rows
+from helpers import ROOT, dps, read_rows, set_cell, write_rows
 from openpyxl.utils import get_column_letter
 
-from dps_publish.cli import main
 from dps_publish.model.build import build_model
 from dps_publish.sources.validate import validate_folder
 
@@ -37,7 +36,7 @@ PLANTED = [
 
 
 def test_example_data_validates_with_exit_code_0(capsys):
-    assert main(["validate", "--data", str(ROOT / "data")]) == 0
+    assert dps(["validate", "--data", str(ROOT / "data")]) == 0
     assert "are fine" in capsys.readouterr().out
 
 
@@ -65,7 +64,7 @@ def test_message_names_file_row_column_value_and_fix(data_copy):
 
 def test_cli_reports_problems_and_exits_non_zero(data_copy, capsys):
     set_cell(data_copy / "providers.csv", 0, "website", "javascript:alert(1)")
-    assert main(["validate", "--data", str(data_copy), "--json"]) == 1
+    assert dps(["validate", "--data", str(data_copy), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["problems"][0]["code"] == "constraint-error"
     assert report["problems"][0]["column"] == "website"
@@ -204,11 +203,11 @@ def test_cli_names_the_cell_and_sheet_as_the_spreadsheet_does(data_copy, tmp_pat
     header = _listings_workbook(data_copy)
     letter = openpyxl.utils.get_column_letter(header.index("districts") + 1)
     options = ["validate", "--data", str(data_copy), "--cache", str(tmp_path / "cache")]
-    assert main([*options, "--json"]) == 1
+    assert dps([*options, "--json"]) == 1
     [problem] = json.loads(capsys.readouterr().out)["problems"]
     assert (problem["file"], problem["sheet"], problem["cell"], problem["row"], problem["column"]) == (
         "listings.xlsx", "Listings", f"{letter}14", 14, "districts")
-    assert main(options) == 1
+    assert dps(options) == 1
     words = capsys.readouterr().err
     assert f'listings.xlsx, sheet Listings, cell {letter}14 (row 14, column districts): "Ashfrod" is not' in words
     assert letter == "G"  # the contract's order: the README's example holds
@@ -219,7 +218,7 @@ def test_a_problem_without_a_cell_keeps_its_place_and_gives_null_cell(data_copy,
     for row in rows:
         del row["round_id"]
     write_rows(data_copy / "listings.csv", [h for h in header if h != "round_id"], rows)
-    assert main(["validate", "--data", str(data_copy), "--json"]) == 1
+    assert dps(["validate", "--data", str(data_copy), "--json"]) == 1
     [problem] = json.loads(capsys.readouterr().out)["problems"]
     assert (problem["code"], problem["row"], problem["column"], problem["cell"], problem["sheet"]) == (
         "missing-label", 1, "round_id", None, None)

@@ -1,1 +1,1 @@
-"""Stage 5, the publishable model: what may be published, and nothing else."""
+"""The ``model`` stage: the publishable model, what may be published and nothing else."""

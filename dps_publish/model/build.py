@@ -1,4 +1,4 @@
-"""Stage 5: turn checked source tables into the publishable model.
+"""The ``model`` stage: turn checked source tables into the publishable model.
 
 Only the fields a model class declares are copied, so an exempt column is
 dropped by construction. Listings that were only applied for are dropped, a

@@ -9,11 +9,14 @@ and its documented attributes, not a shared dict.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ..words import money
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,8 @@ class SiteModel:
     naming: tuple[NamingTerm, ...] = ()
     glossary: tuple[GlossaryTerm, ...] = ()
     reconciliations: tuple[Reconciliation, ...] = ()
-    _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _lookups: dict[str, dict] = field(default_factory=dict, init=False, compare=False, repr=False)  # the look-ups below
+    _derived: dict[tuple, object] = field(default_factory=dict, init=False, compare=False, repr=False)  # see derived()
 
     def table(self, name: str) -> tuple:
         return getattr(self, name)
@@ -314,9 +318,22 @@ class SiteModel:
         return self._by(name, build)
 
     def _by(self, name: str, build):
-        if name not in self._index:
-            self._index[name] = build()
-        return self._index[name]
+        if name not in self._lookups:
+            self._lookups[name] = build()
+        return self._lookups[name]
+
+    def derived(self, work_out: Callable[..., T], *args) -> T:
+        """``work_out(model, *args)``, worked out once per model and kept with it.
+
+        For what a later stage derives from the whole model and asks for many
+        times (a district's listings, the list of pages, each table as CSV). The
+        value is kept under the function itself and its arguments, so a stage
+        can neither read nor overwrite what another keeps.
+        """
+        key = (work_out, args)
+        if key not in self._derived:
+            self._derived[key] = work_out(self, *args)
+        return self._derived[key]
 
 
 class SiteView:

@@ -1,1 +1,2 @@
-"""Stage 6, the open data: the data package, transparency files, OCDS, Open Referral UK, frozen rounds."""
+"""The ``open-data`` and ``check-open-data`` stages: the data package, transparency files, OCDS, Open Referral UK
+and frozen rounds, written and checked by frictionless in a second process."""

@@ -1,4 +1,4 @@
-"""Stage 6: write the open data, a Frictionless Data Package v2, to ``data/``.
+"""Part of the ``check-open-data`` stage: write the open data, a Frictionless Data Package v2, to ``data/``.
 
 Each published table is written as CSV (the package's resources) and as JSON
 (an array of objects, for people who prefer it) from the publishable model,
@@ -94,7 +94,7 @@ def table_resources(model: SiteModel, exclude: tuple[str, ...] = ()) -> list[Res
     rule and the writer all ask for the same bytes.
     """
     return [_table_resource(model, name, cls) if name == "payments"  # too big to keep: made when it is written
-            else model._by(f"resource:{name}", lambda name=name, cls=cls: _table_resource(model, name, cls))
+            else model.derived(_table_resource, name, cls)
             for name, cls in PUBLISHED.items() if name not in exclude]
 
 

@@ -1,4 +1,4 @@
-"""Stage 6 (part): the contracting processes as OCDS 1.1 release and record packages, in ``data/ocds/``.
+"""Part of the ``check-open-data`` stage: the contracting processes as OCDS 1.1 release and record packages, in ``data/ocds/``.
 
 One contracting process (one ocid) per programme. A Dynamic Purchasing System
 is a tender release with ``techniques.hasDynamicPurchasingSystem`` and its lots,

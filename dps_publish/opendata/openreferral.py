@@ -1,4 +1,4 @@
-"""Stage 6, second package: the services residents can use, as Open Referral UK open data.
+"""Part of the ``check-open-data`` stage, the second package: the services residents can use, as Open Referral UK open data.
 
 Writes the publishable model as a CSV data package in the Open Referral UK
 profile of HSDS 3.0, so that directories of local services can take our

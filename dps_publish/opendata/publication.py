@@ -1,4 +1,4 @@
-"""Stage 6: every open data file under ``data/``, and what the data pages say about them.
+"""The ``open-data`` and ``check-open-data`` stages: every open data file under ``data/``, and what the data pages say about them.
 
 The live Data Package; the Transparency Code files; OCDS; Open Referral UK;
 every frozen round copied byte for byte; and the changelog between rounds.

@@ -74,9 +74,12 @@ class ChangeSummary:
 
 def new_tables(model: SiteModel) -> dict[str, list[dict]]:
     """The published tables (payments aside) as rows of text, read back from their CSV: once per model."""
-    return model._by("new-tables", lambda: {
-        r.name: list(csv.DictReader(io.StringIO(r.csv.decode("utf-8"), newline="")))
-        for r in table_resources(model, exclude=("payments",))})
+    return model.derived(_read_back_tables)
+
+
+def _read_back_tables(model: SiteModel) -> dict[str, list[dict]]:
+    return {r.name: list(csv.DictReader(io.StringIO(r.csv.decode("utf-8"), newline="")))
+            for r in table_resources(model, exclude=("payments",))}
 
 
 def change_summary(model: SiteModel, project, planned_pages: set[str]) -> ChangeSummary:

@@ -98,14 +98,15 @@ SPEND_SOURCE = {"service_area": "expense_area", "transaction_number": "transacti
 
 def _spend_mask(model: SiteModel) -> np.ndarray:
     """Which payments the Code asks for: more than £500 either way (a refund of over £500 included)."""
-    def mask() -> np.ndarray:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    return model.derived(_work_out_spend_mask)
 
-        amounts = pc.cast(pa.array(model.payments["amount_gbp"], type=pa.large_string()), pa.float64())
-        return np.abs(amounts.to_numpy()) > SPEND_THRESHOLD
 
-    return model._by("spend-mask", mask)
+def _work_out_spend_mask(model: SiteModel) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    amounts = pc.cast(pa.array(model.payments["amount_gbp"], type=pa.large_string()), pa.float64())
+    return np.abs(amounts.to_numpy()) > SPEND_THRESHOLD
 
 
 def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
@@ -113,20 +114,21 @@ def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
 
     Worked out once per day, not once per payment: a year of payments has a few hundred days.
     """
-    def quarters() -> tuple[list[str], np.ndarray]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    return model.derived(_work_out_spend_quarters)
 
-        dates = pa.array(model.payments["payment_date"], type=pa.large_string()).filter(pa.array(_spend_mask(model)))
-        if not len(dates):
-            return [], np.array([], dtype=np.int64)
-        days = pc.unique(dates)
-        of_day = financial_quarters(pd.Series(days.to_pylist(), dtype="str")).tolist()
-        names = sorted(set(of_day))
-        day_codes = np.array([names.index(q) for q in of_day], dtype=np.int64)
-        return names, day_codes[pc.index_in(dates, value_set=days).to_numpy()]
 
-    return model._by("spend-quarters", quarters)
+def _work_out_spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    dates = pa.array(model.payments["payment_date"], type=pa.large_string()).filter(pa.array(_spend_mask(model)))
+    if not len(dates):
+        return [], np.array([], dtype=np.int64)
+    days = pc.unique(dates)
+    of_day = financial_quarters(pd.Series(days.to_pylist(), dtype="str")).tolist()
+    names = sorted(set(of_day))
+    day_codes = np.array([names.index(q) for q in of_day], dtype=np.int64)
+    return names, day_codes[pc.index_in(dates, value_set=days).to_numpy()]
 
 
 def spend_over_500(model: SiteModel, settings: PublishSettings) -> dict[str, pd.DataFrame]:

@@ -1,1 +1,2 @@
-"""Stages 7 to 9, the website: pages written by Pelican, the site check and the search index."""
+"""The ``site``, ``check-site`` and ``search-index`` stages: the pages Pelican writes, the check of every page, and
+the search index."""

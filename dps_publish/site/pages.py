@@ -74,19 +74,20 @@ def find_support_listings(model: SiteModel, district: District, support_type: st
 
 def _district_listings(model: SiteModel, district: District) -> list[tuple]:
     """Each DPS lot's awarded listings in a district, by provider name: once per district, not per filter."""
-    def build() -> list[tuple]:
-        groups = []
-        for programme in model.programmes:
-            if programme.route != "dynamic-purchasing-system":
-                continue
-            for lot in model.lots_of(programme.programme_id):
-                rows = [(model.provider(x.provider_id), x)
-                        for x in model.listings_of_lot(lot.programme_id, lot.lot_id)
-                        if x.status == "awarded" and district.code in x.districts]
-                groups.append((lot, sorted(rows, key=lambda r: r[0].name.lower())))
-        return groups
+    return model.derived(_work_out_district_listings, district.code)
 
-    return model._by(f"district-listings:{district.code}", build)
+
+def _work_out_district_listings(model: SiteModel, code: str) -> list[tuple]:
+    groups = []
+    for programme in model.programmes:
+        if programme.route != "dynamic-purchasing-system":
+            continue
+        for lot in model.lots_of(programme.programme_id):
+            rows = [(model.provider(x.provider_id), x)
+                    for x in model.listings_of_lot(lot.programme_id, lot.lot_id)
+                    if x.status == "awarded" and code in x.districts]
+            groups.append((lot, sorted(rows, key=lambda r: r[0].name.lower())))
+    return groups
 
 
 def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
@@ -98,7 +99,7 @@ def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
 
 def site_pages(model: SiteModel) -> list[Page]:
     """Every generated page, each standard page followed by its easy-read twin (worked out once per model)."""
-    return model._by("site-pages", lambda: _site_pages(model))
+    return model.derived(_site_pages)
 
 
 def _site_pages(model: SiteModel) -> list[Page]:

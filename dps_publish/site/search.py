@@ -1,4 +1,4 @@
-"""Stage 9: the search index, built by Pagefind in shards beside the pages.
+"""The ``search-index`` stage: the search index, built by Pagefind in shards beside the pages.
 
 Pagefind indexes the text inside ``<main>`` of every page. Former names sit in
 hidden search metadata on the pages they used to name, so searching

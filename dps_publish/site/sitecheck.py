@@ -1,4 +1,4 @@
-"""Stage 8: check the written pages before they are published.
+"""The ``check-site`` stage: check the written pages before they are published.
 
 Two rules from the people the site is for, checked on every page of the build:
 

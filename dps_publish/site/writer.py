@@ -1,4 +1,4 @@
-"""Stage 7: write the website with Pelican.
+"""The ``site`` stage: write the website with Pelican.
 
 Pelican renders the hand-written pages in ``content/`` and the theme; the
 pages generated from the model are added by ``DataPagesGenerator``, which

@@ -1,1 +1,1 @@
-"""Stages 1 to 4, reading and checking the source tables: everything `dps-publish validate` does."""
+"""The ``validate`` stage: reading and checking the source tables, everything ``dps-publish validate`` does."""

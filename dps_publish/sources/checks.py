@@ -1,4 +1,4 @@
-"""Stage 3: check every cell of a normalised table against its Table Schema.
+"""Part of the ``validate`` stage, third: check every cell of a normalised table against its Table Schema.
 
 The checks are those frictionless makes row by row (types, required, enum,
 pattern, minimum, maximum, length, unique), done a column at a time so they

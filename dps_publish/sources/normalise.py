@@ -1,4 +1,4 @@
-"""Stage 2: put each table in its normal form, column by column.
+"""Part of the ``validate`` stage, second: put each table in its normal form, column by column.
 
 Headers are matched to the schema whatever their case or spacing. Cells in a
 form the contract accepts are rewritten to one canonical form (ISO dates,

@@ -1,4 +1,4 @@
-"""Stage 1: read the source tables from the data folder, as people save them.
+"""Part of the ``validate`` stage, first: read the source tables from the data folder, as people save them.
 
 A table arrives as ``NAME.csv`` or ``NAME.xlsx``. Reading is tolerant of what
 spreadsheets do (byte-order marks, Windows-1252, CRLF, trailing empty rows and

@@ -1,4 +1,4 @@
-"""Stage 4: the rules of the contract that span rows and tables.
+"""Part of the ``validate`` stage, last: the rules of the contract that span rows and tables.
 
 Foreign keys first (a reference to a key that does not exist), then the
 contract's own rules: figures and dates a real record can hold, dates in

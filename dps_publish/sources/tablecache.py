@@ -2,7 +2,7 @@
 
 A year of payments takes seconds to read, normalise and check; a rebuild after
 a provider's description changed should not pay that again. A table that
-passed its own checks (stages 1 to 3) is kept in the build cache as Arrow
+passed its own checks (read, normalised and its cells checked) is kept in the build cache as Arrow
 files, keyed on the file's bytes and the publisher's own code: the same key
 means the same table and the same (empty) list of problems. Cross-table rules
 (foreign keys, contract rules) still run on every build, because another
@@ -38,7 +38,7 @@ class TableCache:
         """The table as checked by an earlier build, or None."""
         if self.folder is None:
             return None
-        base = self.folder / "tables" / f"{name}-{self.key(name, path)}"
+        base = self.folder / f"{name}-{self.key(name, path)}"
         try:
             about = json.loads((base / "about.json").read_text(encoding="utf-8"))
             frame = _read(base / "frame.arrow")
@@ -58,7 +58,7 @@ class TableCache:
         """Keep a table that passed its own checks; any older copy of the same table is removed."""
         if self.folder is None:
             return
-        tables = self.folder / "tables"
+        tables = self.folder
         base = tables / f"{table.name}-{self.key(table.name, path)}"
         partial = base.with_name(base.name + ".part")
         try:

@@ -1,6 +1,6 @@
 """Read, normalise and check every source table; report all problems together.
 
-This runs stages 1 to 4 (readers, normalise, checks, rules) over the whole
+This is the ``validate`` stage (readers, normalise, checks, rules) over the whole
 data folder. Nothing is written: a caller gets either the checked tables or
 every problem found.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..cache import CacheFolders
 from ..problems import Problem
 from .checks import check_table
 from .normalise import normalise_table
@@ -35,10 +36,10 @@ def shipped_districts() -> Path:
 
 
 def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
-    """Every problem of the data folder. With a ``cache`` folder, a table file that passed its own
+    """Every problem of the data folder. With a ``cache`` (the cache root), a table file that passed its own
     checks in an earlier build is not read or checked again (see ``tablecache``)."""
     data_dir = Path(data_dir)
-    kept = TableCache(Path(cache) if cache is not None else None)
+    kept = TableCache(CacheFolders(cache).tables)
     if not data_dir.is_dir():
         return Validation({}, [Problem(str(data_dir), None, None, "missing-folder", None,
                                        "this data folder does not exist. Check the path given with --data.")])
