@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ..problems import Problem, one_of, quote
-from ..words import money
+from ..words import money, slug
 from .schemas import TableSchema
 
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -186,7 +186,7 @@ def _pattern_message(spec: dict, value: str) -> str:
     pattern = spec["constraints"]["pattern"]
     name = spec["name"]
     if pattern == SLUG_PATTERN:
-        suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-name"
+        suggestion = slug(value) or "my-name"
         return (f"{quote(value)} cannot be used in a web address. Use only lower-case letters, digits and "
                 f"single hyphens, like {quote(suggestion)}.")
     if name == "website":
