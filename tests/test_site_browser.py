@@ -2,8 +2,8 @@
 
 Every page is checked, not a sample. One Chromium, one tab, one navigation per page
 (``js_pass``) gives axe-core, the requests each page makes, the first Tab and the
-320px reflow; a second pass with JavaScript off (``nojs_pass``) checks the pages still
-work. The Nu HTML Checker, the link check and the page weight read the files.
+320px reflow in each of two fonts; a second pass with JavaScript off (``nojs_pass``)
+checks the pages still work. The Nu HTML Checker, the link check and the page weight read the files.
 
 Chromium comes from Debian (``make test`` installs it); never from ``playwright install``.
 """
@@ -35,6 +35,13 @@ from helpers import ROOT
 
 DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 800}
+# The 320px reflow is checked once in each of these fonts, forced on every element (sans-serif text,
+# monospace code), so it neither passes nor fails by what this machine has installed. Readers'
+# browsers draw Arial as whatever they have: Liberation Sans has Arial's metrics (what Arial resolves
+# to on Linux, fonts-liberation2); DejaVu Sans is the widest common fallback (fonts-dejavu-core).
+# scripts/install-test-tools.sh installs both.
+REFLOW_FONTS = {"Liberation Sans": "Liberation Mono", "DejaVu Sans": "DejaVu Sans Mono"}
+FONT_PACKAGES = "fonts-liberation2 fonts-dejavu-core"
 PAGE_TIMEOUT_MS = 20_000
 SEARCH_PAGE = "/search/"
 MEDIAN_PAGE_WEIGHT_LIMIT = 60_000  # bytes (60 KB)
@@ -152,8 +159,8 @@ class Visit:
     failed_requests: list = field(default_factory=list)
     js_errors: list = field(default_factory=list)
     first_tab: dict | None = None
-    scroll_width: int | None = None
-    overflowing: list = field(default_factory=list)
+    scroll_width: dict = field(default_factory=dict)  # font -> the page's width at 320px
+    overflowing: dict = field(default_factory=dict)  # font -> what sticks out
 
 
 _FOCUSED = """() => {
@@ -176,22 +183,46 @@ _REFLOW = """() => {
     }
     return false;
   };
-  const wide = [...document.body.querySelectorAll('*')].filter(el => {
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.right > vw + 0.5 && !clips(el);
-  });
+  // Too wide: boxes past the right edge; failing those, boxes whose content spills past it (a long word).
+  const all = [...document.body.querySelectorAll('*')]
+    .filter(el => el.getBoundingClientRect().width > 0 && !clips(el));
+  const past = all.filter(el => el.getBoundingClientRect().right > vw + 0.5);
+  const wide = past.length ? past : all.filter(el => el.scrollWidth > el.clientWidth &&
+    getComputedStyle(el).overflowX === 'visible' && el.getBoundingClientRect().left + el.scrollWidth > vw + 0.5);
   const outer = wide.filter(el => !wide.some(other => other !== el && other.contains(el)));
   const leaves = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
   const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     [...el.classList].map(c => '.' + c).join('');
   const text = el => JSON.stringify((el.innerText || el.outerHTML).replace(/\\s+/g, ' ').trim().slice(0, 50));
-  const edge = el => Math.round(el.getBoundingClientRect().right);
+  const edge = el => { const r = el.getBoundingClientRect(); return Math.round(Math.max(r.right, r.left + el.scrollWidth)); };
   const show = (label, els) => els.length ? [`${label}: ` +
     els.slice(0, 3).map(el => `${name(el)} (right edge at ${edge(el)}px) ${text(el)}`).join('; ') +
     (els.length > 3 ? `; and ${els.length - 3} more` : '')] : [];
   const inner = leaves.filter(el => !outer.includes(el));
   return {scrollWidth, culprits: [...show('outermost', outer), ...show('innermost', inner)]};
 }"""
+
+
+def _font_css(sans: str, mono: str) -> str:
+    return (f'*, ::before, ::after {{ font-family: "{sans}" !important; }} '
+            f'code, kbd, pre, samp, code *, pre * {{ font-family: "{mono}" !important; }}')
+
+
+FORCED_FONTS = [[sans, _font_css(sans, mono)] for sans, mono in REFLOW_FONTS.items()]
+
+# One call per page: the reflow in each forced font (a style change and a layout each, no reload).
+_REFLOW_IN_EACH_FONT = """fonts => {
+  const reflow = REFLOW;
+  const style = document.createElement('style');
+  document.head.append(style);
+  const found = {};
+  for (const [font, css] of fonts) {
+    style.textContent = css;
+    found[font] = reflow();
+  }
+  style.remove();
+  return found;
+}""".replace("REFLOW", _REFLOW.strip())
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +251,10 @@ def js_pass(chromium, base_url, pages):
     page.on("response", lambda response: response.status >= 400 and visit_of(response.request).failed_requests
             .append((response.url, f"HTTP {response.status}")))
     page.on("pageerror", lambda error: current[-1].js_errors.append(str(error).splitlines()[0]))
+    def check_reflow(visit: Visit) -> None:
+        for font, reflow in page.evaluate(_REFLOW_IN_EACH_FONT, FORCED_FONTS).items():
+            visit.scroll_width[font], visit.overflowing[font] = reflow["scrollWidth"], reflow["culprits"]
+
     try:
         for path, _ in pages:
             visit = Visit(path)
@@ -228,13 +263,18 @@ def js_pass(chromium, base_url, pages):
             visit.load_error = _load(page, base_url + path)
             if visit.load_error:
                 continue
+            # One resize a page rather than two (a resize costs more than the checks): a page that
+            # loads in the narrow window the previous page left is checked for reflow first.
+            narrow_first = page.viewport_size == NARROW
+            if narrow_first:
+                check_reflow(visit)
+                page.set_viewport_size(DESKTOP)
             page.keyboard.press("Tab")
             visit.first_tab = page.evaluate(_FOCUSED)
             visit.violations = run_axe(page)
-            page.set_viewport_size(NARROW)
-            reflow = page.evaluate(_REFLOW)
-            page.set_viewport_size(DESKTOP)
-            visit.scroll_width, visit.overflowing = reflow["scrollWidth"], reflow["culprits"]
+            if not narrow_first:
+                page.set_viewport_size(NARROW)
+                check_reflow(visit)
     finally:
         context.close()
     return visits
@@ -342,18 +382,57 @@ def test_first_tab_lands_on_the_skip_link_on_every_page(js_pass):
         )
 
 
-def test_no_page_scrolls_sideways_at_320_pixels(js_pass):
-    visits = need(js_pass)
-    wide = [v for v in visits.values() if v.scroll_width is not None and v.scroll_width > NARROW["width"]]
+@pytest.fixture(scope="module")
+def fonts_drawn(chromium) -> dict[str, list[str]]:
+    """The fonts Chromium really draws when the reflow check forces each font: {font: families}.
+
+    Asked of DevTools (CSS.getPlatformFontsForNode reports the installed font each text was drawn
+    in), since a missing font silently falls back to another and document.fonts.check() says yes
+    to local fonts whether or not they are installed."""
+    if isinstance(chromium, Unavailable):
+        return chromium
+    context = _new_context(chromium)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    drawn: dict[str, list[str]] = {}
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        for (sans, mono), (_, css) in zip(REFLOW_FONTS.items(), FORCED_FONTS):
+            page.set_content(f"<style>{css}</style><p>Reflow <b>bold</b></p><p><code>code_name</code></p>")
+            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+            for font, selector in ((sans, "p"), (sans, "b"), (mono, "code")):
+                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                drawn.setdefault(font, []).extend(f["familyName"] for f in fonts)
+    finally:
+        context.close()
+    return drawn
+
+
+@pytest.mark.parametrize("font", list(REFLOW_FONTS), ids=lambda font: font.replace(" ", "-"))
+def test_no_page_scrolls_sideways_at_320_pixels(js_pass, fonts_drawn, font):
+    visits, drawn = need(js_pass), need(fonts_drawn)
+    for wanted in (font, REFLOW_FONTS[font]):
+        if set(drawn[wanted]) != {wanted}:
+            pytest.fail(
+                f"The reflow check forces {wanted!r}, but Chromium drew it as {sorted(set(drawn[wanted]))}: "
+                f"the font is not installed, so the check would measure another font. Run `make test` "
+                f"(scripts/install-test-tools.sh installs it: `apt-get install {FONT_PACKAGES}`).",
+                pytrace=False,
+            )
+    width = NARROW["width"]
+    wide = [v for v in visits.values() if v.scroll_width.get(font, 0) > width]
     problems = _load_problems(visits) + [
-        f"{v.path}: {v.scroll_width}px wide; too wide:"
-        + ("\n      ".join(["", *v.overflowing]) if v.overflowing else "(none found outside scroll boxes)")
+        f"{v.path}: {v.scroll_width[font]}px wide; too wide:"
+        + ("\n      ".join(["", *v.overflowing[font]]) if v.overflowing[font] else "(none found outside scroll boxes)")
         for v in wide[:SHOW]
     ]
     if problems:
         pytest.fail(
-            f"{len(wide)} of {len(visits)} pages scroll sideways in a 320px-wide window (WCAG 1.4.10 Reflow):\n  "
-            + "\n  ".join(problems) + _more(wide),
+            f"In {font}, {len(wide)} of {len(visits)} pages scroll sideways in a {width}px-wide window "
+            f"(WCAG 1.4.10 Reflow). A wide table goes in ui.table (it scrolls in its own box); a long "
+            f"word must be able to wrap:\n  " + "\n  ".join(problems) + _more(wide),
             pytrace=False,
         )
 
@@ -657,7 +736,7 @@ def test_search_for_a_former_name_finds_the_everyday_life_activities_page_first(
 def test_search_finds_a_provider_page_indexed_in_another_shard(chromium, base_url, site):
     """The index comes in shards; the search box merges them. "tandem" is only in Weald Wheels'
     description, on its own page, which is not in the hub's shard."""
-    from dps_publish.search import HUB, plan_shards
+    from dps_publish.site.search import HUB, plan_shards
 
     provider_page = "providers/weald-wheels/index.html"
     plan = plan_shards(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
