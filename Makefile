@@ -15,7 +15,7 @@ test: setup node_modules/.installed test-tools lint
 
 # The linter runs before the tests and fails the test command on any finding (settings in pyproject.toml).
 lint: setup
-	$(BIN)/ruff check dps_publish tests bench
+	$(BIN)/ruff check --no-cache dps_publish tests bench
 
 setup: $(VENV)/.installed
 

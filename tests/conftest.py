@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import ROOT, build_site, scratch
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-# Hypothesis keeps the examples it found in a folder of its own, outside the repository.
+# Hypothesis keeps the examples it found, and its own caches, in folders outside the repository.
+set_hypothesis_home_dir(scratch("hypothesis-home"))
 settings.register_profile("dps", database=DirectoryBasedExampleDatabase(scratch("hypothesis")))
 settings.load_profile("dps")
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_site, dps, set_cell, tree_digest
+from helpers import ROOT, build_site, dps, scratch, set_cell, tree_digest
 
 from dps_publish.pipeline import STAGE_NAMES
 from dps_publish.problems import DataProblems
@@ -121,7 +121,7 @@ def test_plain_existing_output_folder_is_replaced_whole(tmp_path):
 def _build_command(data: Path, output: Path) -> list[str]:
     return [sys.executable, "-m", "dps_publish", "build", "--data", str(data), "--output", str(output),
             "--settings", str(ROOT / "pelicanconf.py"), "--content", str(ROOT / "content"),
-            "--theme", str(ROOT / "theme")]
+            "--theme", str(ROOT / "theme"), "--cache", str(scratch())]
 
 
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.4])
