@@ -32,3 +32,14 @@ COUNCIL_ORG_ID = "GB-LAE-KEN"
 
 DEFAULT_LANG = "en"
 TIMEZONE = "Europe/London"
+
+# The publishing desk (dps-publish desk, make desk). The people who may approve a draft: someone named here,
+# other than the person who uploaded its tables, checks it before it is published.
+DESK_APPROVERS = ["Sam Patel", "Alex Morgan"]  # example names: put the council's approvers here
+# Upload limits, in megabytes: any table, and the payments table (a year of payments is hundreds of megabytes).
+DESK_MAX_FILE_MB = 50
+DESK_MAX_PAYMENTS_MB = 1024
+# Behind the council's own sign-in proxy: the proxy's addresses, and the header it puts the person's name in.
+# Off unless both are set; the desk trusts the header (and X-Forwarded-Proto) only from these addresses.
+DESK_TRUSTED_PROXIES = []
+DESK_USER_HEADER = ""

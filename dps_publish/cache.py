@@ -31,13 +31,19 @@ from pathlib import Path
 STATE_VERSION = 1
 
 
-def _hash_files(digest, folder: Path, label: str) -> None:
+# Files kept beside the frozen rounds that are not an input of the site: the publishing desk's audit log
+# (appending to it never makes a build rebuild).
+NOT_INPUTS = frozenset({"audit.jsonl"})
+
+
+def _hash_files(digest, folder: Path, label: str, skip: frozenset[str] = frozenset()) -> None:
     if folder is None or not Path(folder).exists():
         digest.update(f"{label}:missing\n".encode())
         return
     folder = Path(folder)
     files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file()
-                                                     and "__pycache__" not in p.parts)
+                                                     and "__pycache__" not in p.parts
+                                                     and p.name not in skip)
     for path in files:
         digest.update(f"{label}:{path.relative_to(folder.parent).as_posix()}:{file_digest(path)}\n".encode())
 
@@ -81,12 +87,12 @@ def inputs_fingerprint(project) -> str:
     _hash_files(digest, project.data, "data")
     _hash_files(digest, project.content, "content")
     _hash_files(digest, project.theme, "theme")
-    _hash_files(digest, project.frozen, "frozen")
+    _hash_files(digest, project.frozen, "frozen", skip=NOT_INPUTS)
     digest.update(f"code:{code_digest()}\n".encode())
     _hash_files(digest, project.theme.parent / "node_modules" / "govuk-frontend" / "package.json", "govuk")
     digest.update(repr(project.settings).encode())
     digest.update(repr(sorted((k, repr(v)) for k, v in project.settings.pelican.items()
-                              if k.isupper() and not k.startswith("DPS_"))).encode())
+                              if k.isupper() and not k.startswith(("DPS_", "DESK_")))).encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     return digest.hexdigest()
 

@@ -60,6 +60,23 @@ def parser() -> argparse.ArgumentParser:
     freeze.add_argument("--payments", metavar="QUARTER", help="freeze a quarter of payments instead, e.g. 2023-24-q1")
     serve = commands.add_parser("serve", parents=[common], help="build, then preview the site on this computer")
     serve.add_argument("--port", type=int, default=8000, help="port to preview on (default: 8000)")
+    desk = commands.add_parser("desk", parents=[common],
+                               help="start the publishing desk: upload, check, preview, approve and publish a round "
+                                    "in a web browser")
+    desk.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default: 127.0.0.1, this computer only; any other address needs "
+                           "users with passwords)")
+    desk.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
+    desk.add_argument("--drafts", type=Path, default=Path("drafts"),
+                      help="folder the drafts are kept in (default: drafts)")
+    desk.add_argument("--users", type=Path, default=Path("~/.config/dps-publish/users.toml"),
+                      help="the desk's users and their password hashes (default: ~/.config/dps-publish/users.toml)")
+    desk_commands = desk.add_subparsers(dest="desk_command", metavar="ACTION")
+    add_user = desk_commands.add_parser("add-user", help="add a person who may sign in to the desk, or change "
+                                                         "their password")
+    add_user.add_argument("name", help="the person's name, as they will type it to sign in")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input instead of asking for it")
     return top
 
 
@@ -68,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "templates":  # made from the schemas alone: no settings needed
             return _templates(args)
+        if args.command == "desk" and args.desk_command == "add-user":
+            return _add_user(args)
         project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
                           cache=args.cache, frozen=args.frozen)
         if args.command == "validate":
@@ -78,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "freeze":
             return _freeze(project, args)
+        if args.command == "desk":
+            return _desk(args)
         if args.command == "diff":
             summary = change_summary_of(project)
             if args.json:
@@ -134,6 +155,48 @@ def _keep_fault_report(exc: BaseException, args) -> Path:
             f.write(text)
         path = Path(name)
     return path
+
+
+def _desk_config(args):
+    from .desk.config import DeskConfig
+
+    return DeskConfig(data=args.data, output=args.output, frozen=args.frozen, cache=args.cache, settings=args.settings,
+                      content=args.content, theme=args.theme, drafts=args.drafts, users=args.users, host=args.host,
+                      port=args.port)
+
+
+def _desk(args) -> int:
+    from .desk.auth import AuthError
+    from .desk.server import run_desk
+
+    try:
+        run_desk(_desk_config(args))
+    except AuthError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _add_user(args) -> int:
+    import getpass
+
+    from .desk.auth import AuthError, Users
+
+    try:
+        users = Users.load(args.users)
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"Password for {args.name}: ")
+            if getpass.getpass("The same password again: ") != password:
+                print("The two passwords are not the same. Nothing was changed.", file=sys.stderr)
+                return EXIT_FAILED
+        users.add(args.name, password)
+    except AuthError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{args.name} can now sign in to the desk. Users are kept in {users.path}.")
+    return EXIT_OK
 
 
 def _templates(args) -> int:

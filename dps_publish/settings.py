@@ -99,6 +99,31 @@ def _is_threshold(value) -> bool:
     return type(value) is int and value >= 2
 
 
+def _is_names(value) -> bool:
+    return isinstance(value, (list, tuple)) and all(_is_text(v) for v in value)
+
+
+def _is_megabytes(value) -> bool:
+    return type(value) is int and 1 <= value <= 100_000
+
+
+def _is_addresses(value) -> bool:
+    import ipaddress
+
+    if not isinstance(value, (list, tuple)):
+        return False
+    try:
+        for v in value:
+            ipaddress.ip_address(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_header_name(value) -> bool:
+    return value == "" or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9-]+", value) is not None)
+
+
 @dataclass(frozen=True)
 class Rule:
     setting: str
@@ -131,6 +156,19 @@ RULES = (
          default=False),
     Rule("ALLOW_PLACEHOLDERS", _is_yes_no, "True or False (a capital letter, no quotes)",
          "ALLOW_PLACEHOLDERS = False", default=False),
+    # The publishing desk (dps-publish desk): who may approve a draft, upload limits, and a sign-in proxy.
+    Rule("DESK_APPROVERS", _is_names, "a list of the names of the people who may approve a draft, each in quotes",
+         'DESK_APPROVERS = ["Sam Patel", "Alex Morgan"]', default=()),
+    Rule("DESK_MAX_FILE_MB", _is_megabytes, "a whole number of megabytes (no quotes)", "DESK_MAX_FILE_MB = 50",
+         default=50),
+    Rule("DESK_MAX_PAYMENTS_MB", _is_megabytes, "a whole number of megabytes (no quotes)",
+         "DESK_MAX_PAYMENTS_MB = 1024", default=1024),
+    Rule("DESK_TRUSTED_PROXIES", _is_addresses,
+         "a list of the IP addresses of the council's own proxies, each in quotes",
+         'DESK_TRUSTED_PROXIES = ["10.0.0.5"]', default=()),
+    Rule("DESK_USER_HEADER", _is_header_name,
+         "the name of the header the council's sign-in proxy puts the person's name in, or \"\" for none",
+         'DESK_USER_HEADER = "X-Remote-User"', default=""),
 )
 RULE = {rule.setting: rule for rule in RULES}
 
@@ -165,6 +203,15 @@ EXAMPLE_ADDRESS = "{value} is an example.org address, not a real one"
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    approvers: tuple[str, ...] = ()
+    max_file_mb: int = 50
+    max_payments_mb: int = 1024
+    trusted_proxies: tuple[str, ...] = ()
+    user_header: str = ""
+
+
+@dataclass(frozen=True)
 class PublishSettings:
     site_url: str
     site_name: str
@@ -179,6 +226,8 @@ class PublishSettings:
     pelican: dict = field(default_factory=dict, compare=False, repr=False)
     public_build: bool = False
     allow_placeholders: bool = False
+    # The publishing desk's settings: they change nothing in the site, so builds do not compare them.
+    desk: DeskSettings = field(default_factory=lambda: DeskSettings(), compare=False, repr=False)
 
     @property
     def base_path(self) -> str:
@@ -220,6 +269,9 @@ def load_settings(path: Path | str) -> PublishSettings:
         pelican=pelican,
         public_build=checked["PUBLIC_BUILD"],
         allow_placeholders=checked["ALLOW_PLACEHOLDERS"],
+        desk=DeskSettings(tuple(n.strip() for n in checked["DESK_APPROVERS"]), checked["DESK_MAX_FILE_MB"],
+                          checked["DESK_MAX_PAYMENTS_MB"], tuple(checked["DESK_TRUSTED_PROXIES"]),
+                          checked["DESK_USER_HEADER"]),
     )
 
 

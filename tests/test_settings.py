@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT, dps, tree_digest
 
 from dps_publish.cli import EXIT_SETTINGS
-from dps_publish.settings import RULES, SettingsError, load_settings
+from dps_publish.settings import REQUIRED, RULES, SettingsError, load_settings
 
 # What a council would set for real in publishconf.py: a public build with these has no placeholder.
 REAL = [
@@ -144,6 +144,14 @@ BAD = [
     ("COUNCIL_ORG_ID", '"gb-lae-ken"'),
     ("PUBLIC_BUILD", '"True"'),
     ("ALLOW_PLACEHOLDERS", '"yes"'),
+    ("DESK_APPROVERS", '"Sam Patel"'),
+    ("DESK_APPROVERS", "['Sam Patel', '']"),
+    ("DESK_MAX_FILE_MB", "0"),
+    ("DESK_MAX_FILE_MB", '"50"'),
+    ("DESK_MAX_PAYMENTS_MB", "1.5"),
+    ("DESK_TRUSTED_PROXIES", "['proxy.kent.gov.uk']"),
+    ("DESK_TRUSTED_PROXIES", '"10.0.0.5"'),
+    ("DESK_USER_HEADER", '"X Remote User"'),
 ]
 
 
@@ -174,12 +182,15 @@ def test_good_site_addresses_are_taken(tmp_path, written, site_url, base_path):
     assert (settings.site_url, settings.base_path) == (site_url, base_path)
 
 
-def test_a_missing_setting_is_named_and_only_the_threshold_has_a_default(tmp_path):
+def test_a_missing_setting_is_named_and_only_the_threshold_and_switches_have_defaults(tmp_path):
     path = tmp_path / "few.py"
     path.write_text('SITENAME = "Everyday life support in Kent"\n')
     problems = problems_of(path)
     assert {p.code for p in problems} == {"setting-missing"}
-    required = {r.setting for r in RULES} - {"SITENAME", "SMALL_NUMBER_THRESHOLD", "PUBLIC_BUILD", "ALLOW_PLACEHOLDERS"}
+    with_defaults = {"SMALL_NUMBER_THRESHOLD", "PUBLIC_BUILD", "ALLOW_PLACEHOLDERS"} | {
+        r.setting for r in RULES if r.setting.startswith("DESK_")}  # the desk's settings change nothing in the site
+    assert {r.setting for r in RULES if r.default is not REQUIRED} == with_defaults
+    required = {r.setting for r in RULES} - {"SITENAME"} - with_defaults
     assert {p.setting for p in problems} == required
     assert all("Add a line like" in p.message for p in problems)
 

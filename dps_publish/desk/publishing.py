@@ -1,0 +1,272 @@
+"""Publishing a draft, in an order that survives a crash at any step.
+
+1. **prepare**: the frozen rounds as they will be (a copy of ``published/``
+   with the round frozen, when the person asked, and the note of a release
+   published without a check), in a staging folder under the drafts;
+2. **build**: the draft's tables built exactly as ``dps-publish build`` does,
+   swapped in for ``output/`` in one step (``pipeline.build``);
+3. **data**: the draft's tables swapped in for ``data/`` in one step;
+4. **frozen**: what is new in the staging folder moved into ``published/``;
+5. **audit**: the line appended to ``published/audit.jsonl``;
+6. **git**: when the publisher's folder is a git repository, ``data/`` and
+   ``published/`` committed with a message from the audit line.
+
+Before the first step a journal (``<drafts>/publishing.json``) is written, and
+each step is recorded in it when done. Every step can be run again safely, so
+``recover`` at the next start finishes an interrupted publication; where it
+cannot be finished (the draft is gone, or its build now fails) it is undone:
+``data/`` and ``published/`` are as they were, and ``output/`` is rebuilt from
+them if it had already been swapped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import pipeline
+from ..opendata.freeze import freeze_round
+from ..opendata.publication import UNCHECKED
+from ..output import swap_in
+from ..problems import BuildError, DataProblems
+from ..settings import PublishSettings
+from . import audit
+from .config import DeskConfig
+from .drafts import Draft, DraftError, DraftStore, data_digest, table_digests, write_json
+
+JOURNAL = "publishing.json"
+STEPS = ("prepare", "build", "data", "frozen", "audit", "git", "done")
+REASON_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    by: str
+    freeze: str | None = None  # a round to freeze with this publication
+    reason: str | None = None  # given when publishing without a second check
+
+
+@dataclass(frozen=True)
+class Published:
+    publication: str
+    draft: str
+    audit: dict
+    committed: bool
+
+
+def journal_path(config: DeskConfig) -> Path:
+    return config.drafts / JOURNAL
+
+
+def pending(config: DeskConfig) -> dict | None:
+    """The journal of a publication that was started and not finished, if any."""
+    import json
+
+    path = journal_path(config)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def can_publish(draft: Draft, settings: PublishSettings, request: PublishRequest) -> None:
+    """Refuse, in words, what may not be published: an unchecked draft without a reason, a draft with problems."""
+    check = draft.check
+    if check is None:
+        raise DraftError("Check the tables first: they have changed since they were last checked.")
+    if check["problems"]:
+        raise DraftError("The tables still have problems. Fix them and upload the files again before publishing.")
+    if draft.state == "published":
+        raise DraftError("This draft has already been published.")
+    if request.reason is None:
+        if draft.approval is None:
+            raise DraftError("This draft has not been approved. Ask someone named in DESK_APPROVERS to check it, "
+                             "or publish without a check and give the reason.")
+    elif not request.reason.strip():
+        raise DraftError("Give the reason for publishing without a check: it is published in the changelog.")
+    elif len(request.reason) > REASON_LIMIT:
+        raise DraftError(f"Write the reason in {REASON_LIMIT} characters or fewer.")
+
+
+def publish(config: DeskConfig, settings: PublishSettings, draft: Draft, request: PublishRequest,
+            on_stage: Callable[[str], None] | None = None) -> Published:
+    can_publish(draft, settings, request)
+    if table_digests(config.data) != draft.meta.get("started_from"):
+        raise DraftError("The published tables have changed since this draft was started (another draft was "
+                         "published). Start a new draft and upload your files to it again.")
+    if pending(config):
+        raise DraftError("Another publication has not finished. Restart the desk to finish it first.")
+    journal = {
+        "publication": f"{audit.now()[:10]}-{secrets.token_hex(3)}",
+        "draft": draft.id,
+        "by": request.by,
+        "approved_by": (draft.approval or {}).get("by") if request.reason is None else None,
+        "reason": request.reason.strip() if request.reason else None,
+        "freeze": request.freeze,
+        "started_at": audit.now(),
+        "done": [],
+    }
+    write_json(journal_path(config), journal)
+    return _carry_on(config, settings, journal, on_stage)
+
+
+def recover(config: DeskConfig, settings: PublishSettings, on_stage=None) -> tuple[str, str] | None:
+    """Finish (or, failing that, undo) a publication the journal says was interrupted; what was done, in words."""
+    journal = pending(config)
+    if journal is None:
+        return None
+    try:
+        result = _carry_on(config, settings, journal, on_stage, recovering=True)
+        return "finished", f"The publication of draft {result.draft} that was interrupted has been finished."
+    except (BuildError, DataProblems, DraftError, KeyError, OSError) as exc:
+        _undo(config, settings, journal)
+        why = "its draft is no longer there" if isinstance(exc, KeyError) else f"it could not be finished ({exc})"
+        return "undone", (f"The publication of draft {journal['draft']} that was interrupted has been undone, because "
+                          f"{why}. The published tables and site are as they were before it.")
+
+
+def _staging(config: DeskConfig, journal: dict) -> Path:
+    return config.drafts / ".publishing" / journal["publication"] / "published"
+
+
+def _carry_on(config: DeskConfig, settings: PublishSettings, journal: dict, on_stage, recovering=False) -> Published:
+    draft = DraftStore(config.drafts).get(journal["draft"])
+    staging = _staging(config, journal)
+
+    def done(step: str) -> None:
+        journal["done"].append(step)
+        write_json(journal_path(config), journal)
+
+    if "prepare" not in journal["done"]:
+        _prepare(config, settings, draft, journal, staging)
+        done("prepare")
+    if "build" not in journal["done"]:
+        pipeline.build(config.project(settings, data=draft.data, frozen=staging), on_stage=on_stage)
+        done("build")
+    if "data" not in journal["done"]:
+        _replace_data(config, draft, journal)
+        done("data")
+    if "frozen" not in journal["done"]:
+        _move_frozen(staging, config.frozen)
+        done("frozen")
+    line = _audit_line(config, draft, journal, recovering)
+    if "audit" not in journal["done"]:
+        done("audit")
+    committed = False
+    if "git" not in journal["done"]:
+        committed = _commit(config, line)
+        done("git")
+    draft.meta["state"] = "published"
+    draft.meta["published"] = {"publication": journal["publication"], "at": line["at"], "by": journal["by"],
+                               "committed": committed}
+    draft.save()
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    journal_path(config).unlink(missing_ok=True)
+    return Published(journal["publication"], draft.id, line, committed)
+
+
+def _prepare(config: DeskConfig, settings: PublishSettings, draft: Draft, journal: dict, staging: Path) -> None:
+    import json
+
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    staging.parent.mkdir(parents=True)
+    if config.frozen.is_dir():
+        shutil.copytree(config.frozen, staging, ignore=shutil.ignore_patterns(audit.AUDIT_FILE))
+    else:
+        staging.mkdir()
+    if journal["reason"]:
+        notes = staging / UNCHECKED
+        releases = json.loads(notes.read_text(encoding="utf-8")) if notes.is_file() else []
+        releases.append({"published_on": journal["started_at"][:10], "reason": journal["reason"]})
+        notes.write_text(json.dumps(releases, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if journal["freeze"]:
+        project = config.project(settings, data=draft.data, frozen=staging)
+        freeze_round(pipeline.checked_model(project), settings, staging, journal["freeze"])
+
+
+def _replace_data(config: DeskConfig, draft: Draft, journal: dict) -> None:
+    if data_digest(config.data) == data_digest(draft.data):
+        return  # already replaced before an interruption
+    new = config.data.with_name(f".{config.data.name}.publishing-{journal['publication']}")
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.copytree(draft.data, new)
+    swap_in(new, config.data)  # afterwards ``new`` holds the tables as they were
+    shutil.rmtree(new, ignore_errors=True)
+
+
+def _move_frozen(staging: Path, frozen: Path) -> None:
+    """What the staging folder has that ``published/`` does not: the round frozen, the release note."""
+    frozen.mkdir(parents=True, exist_ok=True)
+    rounds = staging / "rounds"
+    if rounds.is_dir():
+        (frozen / "rounds").mkdir(exist_ok=True)
+        for folder in sorted(rounds.iterdir()):
+            if not (frozen / "rounds" / folder.name).exists():
+                os.rename(folder, frozen / "rounds" / folder.name)
+    note = staging / UNCHECKED
+    if note.is_file() and (not (frozen / UNCHECKED).is_file()
+                           or (frozen / UNCHECKED).read_bytes() != note.read_bytes()):
+        os.replace(note, frozen / UNCHECKED)
+
+
+def _audit_line(config: DeskConfig, draft: Draft, journal: dict, recovering: bool) -> dict:
+    for line in reversed(audit.read(config.audit_log)):
+        if line.get("publication") == journal["publication"]:
+            return line
+    check = draft.meta.get("check") or {}
+    record = {
+        "action": "publish-without-check" if journal["reason"] else "publish",
+        "who": journal["by"],
+        "draft": draft.id,
+        "publication": journal["publication"],
+        "approved_by": journal["approved_by"],
+        "reason": journal["reason"],
+        "froze_round": journal["freeze"],
+        "tables": table_digests(config.data),
+        "changes": check.get("counts", {}),
+        "finished_after_interruption": recovering,
+    }
+    return audit.append(config.audit_log, record)
+
+
+def _undo(config: DeskConfig, settings: PublishSettings, journal: dict) -> None:
+    staging = _staging(config, journal)
+    if "data" in journal["done"] or "frozen" in journal["done"]:
+        return  # past the point of no return: the data was already replaced, so it can only go forward
+    if "build" in journal["done"] or "prepare" in journal["done"]:
+        try:  # output/ may already hold the new site: build it again from the tables as they are
+            pipeline.build(config.project(settings))
+        except (BuildError, DataProblems):
+            pass
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    audit.append(config.audit_log, {"action": "publication-undone", "who": journal["by"], "draft": journal["draft"],
+                                    "publication": journal["publication"]})
+    journal_path(config).unlink(missing_ok=True)
+
+
+def _commit(config: DeskConfig, line: dict) -> bool:
+    """Commit ``data/`` and ``published/`` when the publisher's folder is a git repository; False when it is not."""
+    root = config.data.parent
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=120)
+
+    try:
+        top = git("rev-parse", "--show-toplevel")
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if top.returncode != 0:
+        return False
+    paths = [str(p) for p in (config.data, config.frozen) if p.exists()]
+    git("add", "-A", "--", *paths)
+    identity = [] if git("config", "user.email").stdout.strip() else [
+        "-c", "user.name=dps-publish desk", "-c", "user.email=desk@dps-publish.invalid"]
+    how = (f"published without a second check (reason: {line['reason']})" if line["reason"]
+           else f"approved by {line['approved_by']}")
+    message = (f"Publish draft {line['draft']} ({line['publication']})\n\nPublished at the desk by {line['who']}, "
+               f"{how}.\n" + (f"Froze round {line['froze_round']}.\n" if line.get("froze_round") else ""))
+    result = subprocess.run(["git", "-C", str(root), *identity, "commit", "--quiet", "-m", message, "--", *paths],
+                            capture_output=True, text=True, timeout=120)
+    return result.returncode == 0
