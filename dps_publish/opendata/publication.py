@@ -10,6 +10,7 @@ package with frictionless itself before the build may succeed.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -58,7 +59,8 @@ def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) 
     rounds = frozen_rounds(frozen)
     resources = table_resources(model, exclude=("payments",))
     quarters = spend_quarters(model)[0] if len(model.payments) else []
-    changelog = build_changelog([(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
+    changelog = unchecked_entries(frozen) + build_changelog(
+        [(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
     return Publication(
         version=package_version(model, resources, rounds[-1].manifest if rounds else None),
         transparency_files=("contracts-register.csv", *(f"spend-over-500-{q}.csv" for q in quarters)),
@@ -105,11 +107,38 @@ def build_changelog(rounds: list[tuple[str, str, dict]], live: dict) -> list[Cha
     return list(reversed(entries))
 
 
+UNCHECKED = "releases-without-check.json"
+
+
+def unchecked_entries(frozen: Path) -> list[ChangelogEntry]:
+    """Releases the publishing desk published without a second person's check, newest first, with the reason given.
+
+    The desk appends to ``published/releases-without-check.json`` before it builds such a release, so the public
+    changelog says so (the names of the staff involved stay in the desk's audit log, never here)."""
+    from ..words import long_date
+
+    path = Path(frozen) / UNCHECKED
+    if not path.is_file():
+        return []
+    try:
+        releases = json.loads(path.read_text(encoding="utf-8"))
+        entries = [ChangelogEntry(f"Published on {long_date(dt.date.fromisoformat(r['published_on']))} "
+                                  "without a second check",
+                                  (Change("published-without-check",
+                                          f"This release was published without a second person checking it first. "
+                                          f"The reason given: {r['reason']}", "", r["published_on"]),))
+                   for r in releases]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BuildError(f"{path} cannot be read ({exc}). Restore it from git (git checkout -- {path}).") from None
+    return list(reversed(entries))
+
+
 def _write_changelog(entries: list[ChangelogEntry], data_out: Path) -> None:
     records = [{"release": e.title, **c.to_dict()} for e in entries for c in e.changes]
     (data_out / "changelog.json").write_text(json.dumps(records, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=["release", "kind", "text", "table", "key"], lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=["release", "kind", "text", "table", "key", "field", "before", "after"],
+                            lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(records)
     (data_out / "changelog.csv").write_text(buffer.getvalue(), encoding="utf-8")

@@ -1,9 +1,10 @@
 """What a build is about to change, said plainly, for the person publishing it.
 
 The new data is compared with the latest frozen round or, where none is
-frozen, with the site now in ``output/``: providers joined, left or
-suspended, listings moved, lots closed, money figures changed, pages added and
-removed, and warnings (figures that do not add up, numbers withheld).
+frozen, with the site now in ``output/``: rounds added, awarded or changed,
+providers joined, left or suspended, listings moved, lots closed, money
+figures changed (each changed value from and to), pages added and removed, and
+warnings (figures that do not add up, numbers withheld).
 ``dps-publish diff`` shows it without building; ``build`` shows it too.
 """
 
@@ -21,19 +22,24 @@ from .datapackage import table_resources
 from .freeze import frozen_rounds
 
 KIND_HEADINGS = {
+    "round-added": "New rounds",
+    "round-awarded": "Rounds awarded",
+    "round-changed": "Rounds changed",
     "provider-joined": "Providers joining",
     "provider-left": "Providers leaving",
     "provider-suspended": "Providers not taking new people",
     "provider-back": "Providers taking new people again",
-    "listing-moved": "Listings moved to other districts",
+    "listing-moved": "Listings serving other districts",
+    "listing-changed": "Listings changed",
     "lot-closed": "Lots closed",
     "lot-reopened": "Lots reopened",
-    "round-added": "New rounds",
+    "lot-changed": "Lot details changed",
     "figure-revised": "Money figures changed",
     "figure-added": "Money figures added",
     "figure-removed": "Money figures removed",
     "provider-details-changed": "Provider details changed",
 }
+OTHER_HEADING = "Other changes"  # a kind with no heading yet is still said, never dropped
 
 
 @dataclass
@@ -53,15 +59,19 @@ class ChangeSummary:
             "warnings": self.warnings,
         }
 
+    def sections(self) -> list[tuple[str, list[Change]]]:
+        """(heading, changes) in the order of ``KIND_HEADINGS``, only those with changes: what a renderer lists."""
+        out = [(heading, [c for c in self.changes if c.kind == kind]) for kind, heading in KIND_HEADINGS.items()]
+        out.append((OTHER_HEADING, [c for c in self.changes if c.kind not in KIND_HEADINGS]))
+        return [(heading, changes) for heading, changes in out if changes]
+
     def lines(self) -> list[str]:
         out = [f"Compared with {self.compared_with}:"]
         if not (self.changes or self.pages_added or self.pages_removed):
             out.append("  No changes to the published tables or pages.")
-        for kind, heading in KIND_HEADINGS.items():
-            items = [c.text for c in self.changes if c.kind == kind]
-            if items:
-                out.append(f"  {heading} ({len(items)}):")
-                out += [f"    - {text}" for text in items]
+        for heading, changes in self.sections():
+            out.append(f"  {heading} ({len(changes)}):")
+            out += [f"    - {c.text}" for c in changes]
         for label, pages in (("Pages added", self.pages_added), ("Pages removed", self.pages_removed)):
             if pages:
                 out.append(f"  {label} ({len(pages)}):")
