@@ -1,14 +1,19 @@
 # Two commands on a fresh machine:
 #   make site   sets everything up and builds the site from data/ into output/
 #   make test   sets everything up and runs the whole test suite
+# And one for the comms staff who publish each round:
+#   make desk   sets everything up and starts the publishing desk at http://127.0.0.1:8001/
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: site test setup test-tools lint serve validate clean
+.PHONY: site test desk setup test-tools lint serve validate clean
 
 site: setup node_modules/.installed
 	$(BIN)/dps-publish build
+
+desk: setup node_modules/.installed
+	$(BIN)/dps-publish desk
 
 test: setup node_modules/.installed test-tools lint
 	$(BIN)/python -m pytest

@@ -180,7 +180,7 @@ def _desk(args) -> int:
 def _add_user(args) -> int:
     import getpass
 
-    from .desk.auth import AuthError, Users
+    from .desk.auth import AuthError, Users, session_secret
 
     try:
         users = Users.load(args.users)
@@ -192,6 +192,7 @@ def _add_user(args) -> int:
                 print("The two passwords are not the same. Nothing was changed.", file=sys.stderr)
                 return EXIT_FAILED
         users.add(args.name, password)
+        session_secret(users.path)  # made once, beside the users file
     except AuthError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAILED
