@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from desk_support import Person, desk_command, free_port, make_publisher, running_desk
-from helpers import ROOT, project
+from helpers import project
 
 from dps_publish.cache import inputs_fingerprint
 from dps_publish.desk import audit
@@ -129,6 +129,3 @@ def test_appending_to_the_audit_log_is_not_a_change_to_the_site(tmp_path):
     (publisher.frozen / "releases-without-check.json").write_text('[{"published_on": "2026-12-02", "reason": "x"}]')
     assert inputs_fingerprint(site) != before  # the public note of an unchecked release is an input
 
-
-def test_root_is_the_repository():  # the publisher folders above are copies: the repository's own stay untouched
-    assert not (ROOT / "drafts").exists() or (ROOT / ".gitignore").read_text().count("drafts/")
