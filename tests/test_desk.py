@@ -129,3 +129,32 @@ def test_appending_to_the_audit_log_is_not_a_change_to_the_site(tmp_path):
     (publisher.frozen / "releases-without-check.json").write_text('[{"published_on": "2026-12-02", "reason": "x"}]')
     assert inputs_fingerprint(site) != before  # the public note of an unchecked release is an input
 
+
+
+def test_an_upload_is_matched_checked_and_comes_back_with_its_problems_marked(desk, publisher, tmp_path):
+    import io
+
+    import openpyxl
+
+    jo = Person(desk, "Jo Bloggs")
+    draft = str(jo.post("/drafts").url).rstrip("/").rsplit("/", 1)[1]
+    body = (publisher.data / "listings.csv").read_text().replace("Maidstone; Tonbridge and Malling", "Ashfrod", 1)
+    outside = sorted(p.name for p in publisher.root.iterdir())
+    page = jo.post(f"/drafts/{draft}/upload", files=[
+        ("files", ("Listings (2).csv", body.encode(), "text/csv")),
+        ("files", ("../../evil.csv", b"hello,world\n1,2\n", "text/csv"))])
+    assert page.url.path == f"/drafts/{draft}/check"
+    assert "Listings (2).csv was taken as the <strong>listings</strong> table (from its name)" in page.text
+    assert "evil.csv&#34; was not taken" in page.text
+    assert "listings.csv, cell G2 (row 2, column districts): &#34;Ashfrod&#34;" in page.text
+    assert {p.name for p in publisher.root.iterdir()} - set(outside) <= {".dps-cache"}  # the check's table cache
+    assert not list(publisher.root.rglob("evil*")) and not list(publisher.root.parent.rglob("evil*"))
+    marked = jo.get(f"/drafts/{draft}/marked/listings.csv")
+    assert marked.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert workbook.sheetnames[0] == "Problems"
+    table = workbook[workbook.sheetnames[1]]
+    assert table["G2"].value == "Ashfrod" and table["G2"].comment and "Ashfrod" in table["G2"].comment.text
+    assert table["G2"].fill.fgColor.rgb not in (None, "00000000") and table["G3"].comment is None
+    links = [c.hyperlink.location for row in workbook["Problems"].iter_rows() for c in row if c.hyperlink]
+    assert any(link and link.endswith("!G2") for link in links)
