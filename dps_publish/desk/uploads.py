@@ -211,20 +211,23 @@ def read_header(path: Path, kind: str) -> list[str] | None:
         return [cell.strip() for cell in row]
     from openpyxl import load_workbook
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a damaged workbook fails in many ways; each is "cannot be opened"
-        return None
-    try:
-        if not workbook.worksheets:
+    # Opened as a file, not a path: openpyxl refuses a path whose name does not end .xlsx, and received
+    # files have random names.
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - a damaged workbook fails in many ways; each is "cannot be opened"
             return None
-        for row in workbook.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True):
-            return ["" if value is None else str(value).strip() for value in row]
-        return []
-    except Exception:  # noqa: BLE001
-        return None
-    finally:
-        workbook.close()
+        try:
+            if not workbook.worksheets:
+                return None
+            for row in workbook.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True):
+                return ["" if value is None else str(value).strip() for value in row]
+            return []
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            workbook.close()
 
 
 def match_table(path: Path, kind: str, original_name: str) -> TableMatch | None:
@@ -516,9 +519,9 @@ class _Receiver:
         self.header_name = bytearray()
         self.header_value = bytearray()
         self.field_count = 0
-        self.pending: list[tuple[_FilePart, bytes]] = []  # written by ``flush``, away from the event loop
+        # File data from the chunk just parsed (never more than a chunk), written by ``flush`` in a worker thread.
+        self.pending: list[tuple[_FilePart, bytes]] = []
         self.finished: list[_FilePart] = []  # closed by ``flush``
-        self.largest_chunk = 0  # the most file data queued at once: the stream's chunk, never a whole file
 
     def callbacks(self) -> dict:
         return {"on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data,
@@ -608,8 +611,6 @@ class _Receiver:
 
     def flush(self) -> None:
         """Write the queued file data, and close the files that are complete (deleting those that were stopped)."""
-        queued = sum(len(d) for _, d in self.pending)
-        self.largest_chunk = max(self.largest_chunk, queued)
         for part, data in self.pending:
             part.handle.write(data)
         self.pending = []
