@@ -158,3 +158,23 @@ def test_an_upload_is_matched_checked_and_comes_back_with_its_problems_marked(de
     assert table["G2"].fill.fgColor.rgb not in (None, "00000000") and table["G3"].comment is None
     links = [c.hyperlink.location for row in workbook["Problems"].iter_rows() for c in row if c.hyperlink]
     assert any(link and link.endswith("!G2") for link in links)
+
+
+def test_the_marked_workbook_fixed_in_excel_and_uploaded_again_is_read_from_its_own_sheet(desk, publisher):
+    import io
+
+    import openpyxl
+
+    jo = Person(desk, "Jo Bloggs")
+    draft = str(jo.post("/drafts").url).rstrip("/").rsplit("/", 1)[1]
+    body = (publisher.data / "listings.csv").read_text().replace("Maidstone; Tonbridge and Malling", "Ashfrod", 1)
+    jo.post(f"/drafts/{draft}/upload", files=[("files", ("listings.csv", body.encode(), "text/csv"))])
+    workbook = openpyxl.load_workbook(io.BytesIO(jo.get(f"/drafts/{draft}/marked/listings.csv").content))
+    table = workbook[workbook.sheetnames[1]]
+    table["G2"].value = "Maidstone"  # fixed in Excel, the Problems sheet left in
+    fixed = io.BytesIO()
+    workbook.save(fixed)
+    page = jo.post(f"/drafts/{draft}/upload", files=[("files", ("listings-problems-marked.xlsx", fixed.getvalue(),
+                                                                "application/octet-stream"))])
+    assert "taken as the <strong>listings</strong> table" in page.text
+    assert "No problems found" in page.text, page.text[:3000]

@@ -318,6 +318,10 @@ async def upload(request: Request, desk: Desk):
     taken = []
     for file in received.files:
         target = draft.place_upload(file.path, file.table, file.kind)
+        if file.kind == "xlsx":
+            from .marked import unmark
+
+            await run_in_threadpool(unmark, target)  # the marked workbook, fixed and uploaded again
         entry = {"by": who, "at": audit.now(), "name": file.display_name, "table": file.table, "how": file.how,
                  "stored": target.name, "bytes": file.size, "sha256": _sha256(target)}
         draft.meta.setdefault("uploads", []).append(entry)

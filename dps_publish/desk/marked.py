@@ -556,3 +556,21 @@ class _FixedTimeZip(zipfile.ZipFile):
         with open(filename, "rb") as src, self.open(self._entry(arcname or Path(filename).name), "w",
                                                     force_zip64=big) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def unmark(path: Path) -> bool:
+    """A marked workbook uploaded again: take out the "Problems" sheet the desk added, so the table is read from the
+    person's own first sheet. Any other workbook is left as it is; returns whether one was changed."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path)
+    except Exception:  # noqa: BLE001 - not a workbook the desk made: the check will say what is wrong with it
+        return False
+    if workbook.properties.keywords != MARKER or "Problems" not in workbook.sheetnames:
+        return False
+    del workbook["Problems"]
+    workbook.properties.keywords = None
+    workbook.active = 0
+    workbook.save(path)
+    return True

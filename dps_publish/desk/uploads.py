@@ -221,7 +221,12 @@ def read_header(path: Path, kind: str) -> list[str] | None:
         try:
             if not workbook.worksheets:
                 return None
-            for row in workbook.worksheets[0].iter_rows(min_row=1, max_row=1, values_only=True):
+            from .marked import MARKER
+
+            sheets = workbook.worksheets
+            if workbook.properties.keywords == MARKER and len(sheets) > 1 and sheets[0].title == "Problems":
+                sheets = sheets[1:]  # the desk's own marked workbook, uploaded again: its table is the second sheet
+            for row in sheets[0].iter_rows(min_row=1, max_row=1, values_only=True):
                 return ["" if value is None else str(value).strip() for value in row]
             return []
         except Exception:  # noqa: BLE001
