@@ -311,7 +311,7 @@ async def upload(request: Request, desk: Desk):
     try:
         received = await receive_upload(request, draft.incoming, _limits(desk), lambda t: token_ok(session, t))
     except UploadRefused as exc:
-        if getattr(exc, "csrf", False) or "CSRF" in str(exc) or "form" in str(exc).lower() and "expired" in str(exc):
+        if exc.csrf:
             raise HTTPException(403, CSRF_WORDS) from None
         return desk.page(request, "upload.html", status=400, draft=draft, tables=TABLE_ORDER, limits=_limits(desk),
                          errors=[str(exc)], files=draft.table_files())
@@ -371,7 +371,7 @@ def run_check(config: DeskConfig, settings: PublishSettings, draft: Draft) -> di
                                    "column": None, "value": None, "message": str(exc), "text": str(exc)}]
             return result
         result["summary"] = summary.to_dict()
-        result["sections"] = [[heading, [c.to_dict() for c in changes]] for heading, changes in _sections(summary)]
+        result["sections"] = [[heading, [c.to_dict() for c in changes]] for heading, changes in summary.sections()]
         result["warnings"] = list(summary.warnings)
         counts = {}
         for change in summary.changes:
@@ -379,13 +379,6 @@ def run_check(config: DeskConfig, settings: PublishSettings, draft: Draft) -> di
         counts["pages-added"], counts["pages-removed"] = len(summary.pages_added), len(summary.pages_removed)
         result["counts"] = counts
     return result
-
-
-def _sections(summary):
-    if hasattr(summary, "sections"):
-        return summary.sections()
-    return [(heading, [c for c in summary.changes if c.kind == kind]) for kind, heading in KIND_HEADINGS.items()
-            if any(c.kind == kind for c in summary.changes)]
 
 
 @signed_in
