@@ -800,6 +800,8 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--scale", type=float, default=1.0,
                       help="multiplies the row counts (default 1.0: 5,000 providers, 20,000 listings, "
                            "2,000,000 payments; 0.01 for a quick smoke test)")
+    args.add_argument("--payments", type=int, default=None,
+                      help="how many new payments to make (default: 2,000,000 times --scale)")
     args.add_argument("--no-example-payments", action="store_true",
                       help="leave out the example's April to June 2023 payments (frozen in published/payments)")
     opts = args.parse_args(argv)
@@ -865,7 +867,7 @@ def main(argv: list[str] | None = None) -> int:
     put(kpis, "kpis")
 
     t = time.perf_counter()
-    n_payments = scaled(BASE_PAYMENTS, opts.scale)
+    n_payments = scaled(BASE_PAYMENTS, opts.scale) if opts.payments is None else max(opts.payments, 1)
     payments = make_payments(rng, rand, n_payments, providers, listings, opts.scale,
                              set(providers["name"]))
     timings["make payments"] = time.perf_counter() - t

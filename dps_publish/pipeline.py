@@ -164,14 +164,15 @@ def validate(project: Project) -> Validation:
     return validate_folder(project.data, project.cache)
 
 
-def change_summary_of(project: Project) -> ChangeSummary:
-    """What building the data folder would change, without building (``dps-publish diff``)."""
-    model = checked_model(project)
+def change_summary_of(project: Project, validation: Validation | None = None) -> ChangeSummary:
+    """What building the data folder would change, without building (``dps-publish diff``). ``validation`` is the
+    folder's validation when the caller has just made it (the desk checks, then summarises)."""
+    model = checked_model(project, validation)
     return change_summary(model, project, planned_pages(model, Path(project.content)))
 
 
-def checked_model(project: Project) -> SiteModel:
-    validation = validate_folder(project.data, project.cache)
+def checked_model(project: Project, validation: Validation | None = None) -> SiteModel:
+    validation = validation or validate_folder(project.data, project.cache)
     if not validation.ok:
         raise DataProblems(validation.problems)
     return build_model(validation.tables, example_data=project.settings.example_data,

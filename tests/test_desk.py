@@ -178,3 +178,34 @@ def test_the_marked_workbook_fixed_in_excel_and_uploaded_again_is_read_from_its_
                                                                 "application/octet-stream"))])
     assert "taken as the <strong>listings</strong> table" in page.text
     assert "No problems found" in page.text, page.text[:3000]
+
+
+def _draft_files(publisher, draft: str) -> dict[str, int]:
+    folder = publisher.drafts / draft
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*")
+            if p.is_file() and p.name != "draft.json"}
+
+
+def test_an_oversize_file_and_a_zip_bomb_are_refused_with_their_limits_named_and_nothing_kept(desk, publisher):
+    import html
+
+    from test_uploads import xlsx_like
+
+    jo = Person(desk, "Jo Bloggs")
+    draft = str(jo.post("/drafts").url).rstrip("/").rsplit("/", 1)[1]
+    before = _draft_files(publisher, draft)
+    too_big = b"programme_id,lot_id\n" + b"x" * (51 * 1024 * 1024)
+    page = jo.post(f"/drafts/{draft}/upload", files=[("files", ("listings.csv", too_big, "text/csv"))])
+    words = html.unescape(page.text)
+    assert page.status_code == 400 and "There is a problem" in words
+    assert '"listings.csv" was stopped at 50 MB and not kept' in words, words[:3000]
+    assert "a file of the listings table may be at most 50 MB" in words
+    assert _draft_files(publisher, draft) == before
+    bomb = xlsx_like(zeros=("xl/worksheets/sheet1.xml", 200 * 1024 * 1024))
+    page = jo.post(f"/drafts/{draft}/upload", files=[("files", ("listings.xlsx", bomb, "application/octet-stream"))])
+    words = html.unescape(page.text)
+    assert page.status_code == 400
+    assert '"listings.xlsx" was not opened: it would be 200 MB when unpacked' in words
+    assert "at most 100 MB unpacked" in words
+    assert _draft_files(publisher, draft) == before
+    assert not list(publisher.drafts.rglob("*.part"))

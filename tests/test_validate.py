@@ -130,6 +130,39 @@ def test_xlsx_problem_is_placed_on_the_spreadsheet_row(data_copy):
                                    'is not a web address')
 
 
+def test_the_fast_xlsx_reader_reads_every_kind_of_cell_as_the_cell_by_cell_one_does(tmp_path):
+    """calamine reads workbooks without formulas or error cells; openpyxl the rest. Both give the same table."""
+    import datetime as dt
+
+    from dps_publish.sources import readers
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Listings 2026"
+    sheet.append(["text", " spaced ", "whole", "pence", "float", "flag", "day", "moment", "time", "empty"])
+    sheet.append(["Ashford", "  Dover ", 1622000100, 18.31, 1428.643, True, dt.date(2024, 1, 2),
+                  dt.datetime(2024, 1, 2, 9, 30), dt.time(9, 30), None])
+    sheet.append([])  # an empty row between
+    sheet.append(["0012", "£9,547,321", 0, -4.5, 0.125, False, dt.datetime(2025, 3, 31), None, None, ""])
+    sheet["L6"] = "beyond the header"
+    path = tmp_path / "listings.xlsx"
+    workbook.save(path)
+    fast = readers._read_xlsx_values("listings", path)
+    assert fast is not None  # no formula, no error cell: the fast reader took it
+    slow = readers._read_xlsx_cells("listings", path)
+    assert fast.frame.equals(slow.frame) and list(fast.frame.index) == list(slow.frame.index) == [2, 4, 6]
+    assert fast.header == slow.header and fast.header.sheet == "Listings 2026"
+    assert fast.xlsx_numbers == slow.xlsx_numbers == {4: [2, 4]}
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems] != []  # the cell beyond the header
+    assert fast.frame.loc[2].tolist()[:9] == ["Ashford", "Dover", "1622000100", "18.31", "1428.643",
+                                              "true", "2024-01-02", "2024-01-02T09:30:00", "09:30:00"]
+    sheet["C3"] = "=SUM(C2:C2)"
+    workbook.save(path)
+    assert readers._read_xlsx_values("listings", path) is None  # a formula: read cell by cell, to say so
+    [formula] = [p for p in readers._read_xlsx("listings", path).problems if p.code == "xlsx-formula"]
+    assert formula.row == 3 and formula.column == "whole"
+
+
 @pytest.mark.parametrize("missing", ["programmes", "naming"])
 def test_missing_required_table_is_named(data_copy, missing):
     (data_copy / f"{missing}.csv").unlink()

@@ -365,7 +365,7 @@ def run_check(config: DeskConfig, settings: PublishSettings, draft: Draft) -> di
               "counts": {}}
     if validation.ok:
         try:
-            summary = pipeline.change_summary_of(project)
+            summary = pipeline.change_summary_of(project, validation)
         except (BuildError, DataProblems) as exc:
             result["problems"] = [{"code": "build", "file": "", "sheet": None, "cell": None, "row": None,
                                    "column": None, "value": None, "message": str(exc), "text": str(exc)}]

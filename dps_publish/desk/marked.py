@@ -558,11 +558,25 @@ class _FixedTimeZip(zipfile.ZipFile):
             shutil.copyfileobj(src, dst, 1 << 20)
 
 
+def _carries_marker(path: Path) -> bool:
+    """Whether the workbook's core properties (``docProps/core.xml``) hold the desk's keywords."""
+    from xml.sax.saxutils import escape
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("docProps/core.xml") as part:
+            return escape(MARKER).encode() in part.read(1 << 20)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
+
+
 def unmark(path: Path) -> bool:
     """A marked workbook uploaded again: take out the "Problems" sheet the desk added, so the table is read from the
-    person's own first sheet. Any other workbook is left as it is; returns whether one was changed."""
+    person's own first sheet. Any other workbook is left as it is, and not opened whole (a 20,000-row sheet takes
+    openpyxl seconds to load): only its document properties are read to see whether the desk marked it."""
     import openpyxl
 
+    if not _carries_marker(path):
+        return False
     try:
         workbook = openpyxl.load_workbook(path)
     except Exception:  # noqa: BLE001 - not a workbook the desk made: the check will say what is wrong with it

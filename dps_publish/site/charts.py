@@ -14,8 +14,10 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 # Government Analysis Function categorical palette (in order).
@@ -37,8 +39,14 @@ class Chart:
     summary: str  # one sentence, written from the numbers
     columns: tuple[Column, ...]
     rows: tuple[dict, ...]  # the numbers; None where a value is withheld or missing
-    spec: dict = field(compare=False)
+    make_spec: Callable[[], dict] = field(compare=False, repr=False)
     notes: tuple[str, ...] = ()  # shown under the table, e.g. why a value is withheld
+
+    @cached_property
+    def spec(self) -> dict:
+        """The Vega-Lite spec, made by Altair the first time it is needed. Working out which pages a build will
+        write (the desk's check, ``dps-publish diff``) never needs it, and Altair is most of that time."""
+        return self.make_spec()
 
     def csv_bytes(self) -> bytes:
         buffer = io.StringIO(newline="")

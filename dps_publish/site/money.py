@@ -117,10 +117,10 @@ def forecast_actual_chart(programme: Programme, year: str, service) -> Chart:
                 rows.append({"client_group": GROUP_WORDS[group], "measure": MEASURE_WORDS[measure],
                              "amount_gbp": match[0]})
     title = f"Forecast and actual spending on support, {year}"
-    spec = _grouped_bars(rows, "client_group", "measure", ["Forecast", "Actual"], title)
     return Chart(f"forecast-actual-{year}", title, _forecast_actual_summary(rows, year),
                  (Column("client_group", "Who for"), Column("measure", "Figure"),
-                  Column("amount_gbp", "Amount", "money")), tuple(rows), spec)
+                  Column("amount_gbp", "Amount", "money")), tuple(rows),
+                 lambda: _grouped_bars(rows, "client_group", "measure", ["Forecast", "Actual"], title))
 
 
 def _forecast_actual_summary(rows: list[dict], year: str) -> str:
@@ -144,14 +144,14 @@ def transport_chart(programme: Programme, year: str, forecast) -> Chart:
             if match:
                 rows.append({"client_group": GROUP_WORDS[group], "cost_type": words, "amount_gbp": match[0]})
     title = f"Forecast spending on support and on transport, {year}"
-    spec = _grouped_bars(rows, "client_group", "cost_type", ["Support", "Transport"], title)
     total_transport = sum((r["amount_gbp"] for r in rows if r["cost_type"] == "Transport"), Decimal(0))
     total_support = sum((r["amount_gbp"] for r in rows if r["cost_type"] == "Support"), Decimal(0))
     summary = (f"In {year} the forecast for transport was {money(total_transport)}, beside "
                f"{money(total_support)} for the support itself.")
     return Chart(f"transport-{year}", title, summary,
                  (Column("client_group", "Who for"), Column("cost_type", "Cost"),
-                  Column("amount_gbp", "Amount", "money")), tuple(rows), spec)
+                  Column("amount_gbp", "Amount", "money")), tuple(rows),
+                 lambda: _grouped_bars(rows, "client_group", "cost_type", ["Support", "Transport"], title))
 
 
 def envelope_chart(programme: Programme, lots: list[EnvelopeLot]) -> Chart:
@@ -162,20 +162,24 @@ def envelope_chart(programme: Programme, lots: list[EnvelopeLot]) -> Chart:
             totals[year][1] = totals[year][1] or optional
     rows = [{"contract_year": f"Year {y}", "kind": "Optional extension" if opt else "Agreed", "amount_gbp": amt}
             for y, (amt, opt) in sorted(totals.items())]
-    data = plotted(rows, "amount_gbp")
-    for row in data:
-        row["label"] = money(Decimal(str(row["amount_gbp"]))) + (" (optional)" if row["kind"] != "Agreed" else "")
-    base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("contract_year:N", title=None, sort=None))
-    bars = base.mark_bar().encode(
-        x=alt.X("amount_gbp:Q", title="Pounds", axis=alt.Axis(format="~s", labelExpr="'£' + datum.label")),
-        color=alt.Color("kind:N", sort=["Agreed", "Optional extension"],
-                        scale=alt.Scale(range=[PALETTE[0], PALETTE[5]]), legend=alt.Legend(title=None, orient="top")),
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=12, color="#0b0c0c").encode(
-        x="amount_gbp:Q", text="label:N")
     title = "Money set aside each contract year, all lots"
-    spec = (bars + labels).properties(width=420, height=alt.Step(30), title=title).to_dict()
-    spec["config"] = base_config()
+
+    def spec() -> dict:
+        data = plotted(rows, "amount_gbp")
+        for row in data:
+            row["label"] = money(Decimal(str(row["amount_gbp"]))) + (" (optional)" if row["kind"] != "Agreed" else "")
+        base = alt.Chart(alt.Data(values=data)).encode(y=alt.Y("contract_year:N", title=None, sort=None))
+        bars = base.mark_bar().encode(
+            x=alt.X("amount_gbp:Q", title="Pounds", axis=alt.Axis(format="~s", labelExpr="'£' + datum.label")),
+            color=alt.Color("kind:N", sort=["Agreed", "Optional extension"],
+                            scale=alt.Scale(range=[PALETTE[0], PALETTE[5]]), legend=alt.Legend(title=None, orient="top")),
+        )
+        labels = base.mark_text(align="left", dx=4, fontSize=12, color="#0b0c0c").encode(
+            x="amount_gbp:Q", text="label:N")
+        spec = (bars + labels).properties(width=420, height=alt.Step(30), title=title).to_dict()
+        spec["config"] = base_config()
+        return spec
+
     total = sum((r["amount_gbp"] for r in rows), Decimal(0))
     optional = sum((r["amount_gbp"] for r in rows if r["kind"] != "Agreed"), Decimal(0))
     first, last = rows[0], rows[-1]

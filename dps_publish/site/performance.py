@@ -91,19 +91,23 @@ def lot_comparison_chart(definition: KpiDefinition, lots: list[str], by_lot, per
     for row in data:
         last[row["lot"]] = row  # rows run by quarter within each lot
     ends = [{**row, "label": f"{row['lot']}: {_label(row['value'], definition.unit)}"} for row in last.values()]
-    encode_x = alt.X("period:O", title="Quarter", sort=list(periods), axis=alt.Axis(labelAngle=0))
-    scale = alt.Scale(domain=[0, 100]) if definition.unit == "percent" else alt.Undefined
-    colour = alt.Color("lot:N", scale=alt.Scale(domain=drawn, range=list(PALETTE[:len(drawn)])), legend=None)
-    dash = alt.StrokeDash("lot:N", scale=alt.Scale(domain=drawn, range=[[1, 0], [8, 4], [2, 3], [12, 3, 2, 3]][:len(drawn)]),
-                          legend=None)
-    lines = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2).encode(
-        x=encode_x, y=alt.Y("value:Q", title=_axis_title(definition), scale=scale), color=colour, strokeDash=dash,
-        detail="lot:N")
-    labels = alt.Chart(alt.Data(values=ends)).mark_text(align="left", dx=8, fontSize=12, color="#0b0c0c").encode(
-        x=encode_x, y="value:Q", text="label:N")
     title = f"{definition.name}, each lot, by quarter"
-    spec = alt.layer(lines, labels).properties(width=420, height=220, title=title).to_dict()
-    spec["config"] = base_config()
+
+    def spec() -> dict:
+        encode_x = alt.X("period:O", title="Quarter", sort=list(periods), axis=alt.Axis(labelAngle=0))
+        scale = alt.Scale(domain=[0, 100]) if definition.unit == "percent" else alt.Undefined
+        colour = alt.Color("lot:N", scale=alt.Scale(domain=drawn, range=list(PALETTE[:len(drawn)])), legend=None)
+        dash = alt.StrokeDash("lot:N", scale=alt.Scale(domain=drawn, range=[[1, 0], [8, 4], [2, 3], [12, 3, 2, 3]][:len(drawn)]),
+                              legend=None)
+        lines = alt.Chart(alt.Data(values=data)).mark_line(point=True, strokeWidth=2).encode(
+            x=encode_x, y=alt.Y("value:Q", title=_axis_title(definition), scale=scale), color=colour, strokeDash=dash,
+            detail="lot:N")
+        labels = alt.Chart(alt.Data(values=ends)).mark_text(align="left", dx=8, fontSize=12, color="#0b0c0c").encode(
+            x=encode_x, y="value:Q", text="label:N")
+        spec = alt.layer(lines, labels).properties(width=420, height=220, title=title).to_dict()
+        spec["config"] = base_config()
+        return spec
+
     columns = (Column("period", "Quarter"), Column("lot", "Lot"), Column("value", _axis_title(definition), kind))
     latest = ", ".join(f"{r['lot'].lower()} {_label(r['value'], definition.unit)}" for r in last.values())
     summary = f"{definition.name} for each lot: in its latest quarter with a value, {latest}."
@@ -146,26 +150,30 @@ def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods:
         {"period": p, "value": v.value if v else None, "target": definition.target,
          "rating": v.rating if v else "Other", "value_withheld": "withheld" if v and v.withheld else None}
         for p, v in zip(periods, values))
-    data = plotted(rows, "value")
-    for row in data:
-        row["label"] = _label(row["value"], definition.unit)
-    encode_x = alt.X("period:O", title="Quarter", sort=list(periods), axis=alt.Axis(labelAngle=0))
-    scale = alt.Scale(domain=[0, 100]) if definition.unit == "percent" else alt.Undefined
-    bars = alt.Chart(alt.Data(values=data)).mark_bar(color=PALETTE[0]).encode(
-        x=encode_x, y=alt.Y("value:Q", title=_axis_title(definition), scale=scale))
-    labels = alt.Chart(alt.Data(values=data)).mark_text(dy=-6, fontSize=12, color="#0b0c0c").encode(
-        x=encode_x, y="value:Q", text="label:N")
-    layers = [bars, labels]
-    if definition.target is not None:
-        target = float(definition.target)
-        rule_data = alt.Data(values=[{"target": target, "label": f"Target: {_label(target, definition.unit)}"}])
-        layers.append(alt.Chart(rule_data).mark_rule(color=PALETTE[3], strokeDash=[6, 4], strokeWidth=2).encode(
-            y="target:Q"))
-        layers.append(alt.Chart(rule_data).mark_text(align="left", dx=6, color="#0b0c0c", fontSize=12).encode(
-            y="target:Q", text="label:N", x=alt.value(460)))
     title = f"{definition.name}, {scope}, by quarter"
-    spec = alt.layer(*layers).properties(width=460, height=220, title=title).to_dict()
-    spec["config"] = base_config()
+
+    def spec() -> dict:
+        data = plotted(rows, "value")
+        for row in data:
+            row["label"] = _label(row["value"], definition.unit)
+        encode_x = alt.X("period:O", title="Quarter", sort=list(periods), axis=alt.Axis(labelAngle=0))
+        scale = alt.Scale(domain=[0, 100]) if definition.unit == "percent" else alt.Undefined
+        bars = alt.Chart(alt.Data(values=data)).mark_bar(color=PALETTE[0]).encode(
+            x=encode_x, y=alt.Y("value:Q", title=_axis_title(definition), scale=scale))
+        labels = alt.Chart(alt.Data(values=data)).mark_text(dy=-6, fontSize=12, color="#0b0c0c").encode(
+            x=encode_x, y="value:Q", text="label:N")
+        layers = [bars, labels]
+        if definition.target is not None:
+            target = float(definition.target)
+            rule_data = alt.Data(values=[{"target": target, "label": f"Target: {_label(target, definition.unit)}"}])
+            layers.append(alt.Chart(rule_data).mark_rule(color=PALETTE[3], strokeDash=[6, 4], strokeWidth=2).encode(
+                y="target:Q"))
+            layers.append(alt.Chart(rule_data).mark_text(align="left", dx=6, color="#0b0c0c", fontSize=12).encode(
+                y="target:Q", text="label:N", x=alt.value(460)))
+        spec = alt.layer(*layers).properties(width=460, height=220, title=title).to_dict()
+        spec["config"] = base_config()
+        return spec
+
     columns = (Column("period", "Quarter"), Column("value", _axis_title(definition), kind),
                Column("target", "Target", kind), Column("rating", "Rating"))
     notes = ()

