@@ -36,7 +36,7 @@ def desk_pages(tmp_path_factory):
         page.keyboard.press("Enter")  # the keyboard alone
         page.wait_for_url(desk + "/")
         visit("no drafts", "/")
-        page.click("text=Start a new draft")
+        page.get_by_role("button", name="Start a new draft", exact=True).click()
         draft = page.url.rstrip("/").rsplit("/", 1)[1]
         base = f"/drafts/{draft}"
         for name, path in (("nothing uploaded", base), ("upload", f"{base}/upload"), ("not checked", f"{base}/check"),
@@ -44,25 +44,25 @@ def desk_pages(tmp_path_factory):
             visit(name, path)
         set_cell(publisher.drafts / draft / "data" / "listings.csv", 0, "districts", "Ashfrod")
         page.goto(desk + f"{base}/check")
-        page.click("text=Check the tables again")
+        page.get_by_role("button", name="Check the tables again", exact=True).click()
         visit("problems", f"{base}/check")
         page.click(".govuk-error-summary__list a")
         focused = page.evaluate("document.activeElement.id")
         shutil.copy(publisher.data / "listings.csv", publisher.drafts / draft / "data" / "listings.csv")
         page.goto(desk + f"{base}/check")
-        page.click("text=Check the tables again")
+        page.get_by_role("button", name="Check the tables again", exact=True).click()
         for name, path in (("all fine", f"{base}/check"), ("changes", f"{base}/changes"),
                            ("preview not built", f"{base}/preview"), ("approval", f"{base}/approval"),
                            ("publish unchecked", f"{base}/publish")):
             visit(name, path)
         page.goto(desk + f"{base}/preview")
-        page.click("text=Build the preview")
+        page.get_by_role("button", name="Build the preview", exact=True).click()
         visit("building", page.url.removeprefix(desk))
         jo = Person(desk, "Jo Bloggs")
         jo.wait_for_job(draft)
         visit("preview ready", f"{base}/preview")
         page.goto(desk + f"{base}/approval")
-        page.click("text=Ask for a check")
+        page.get_by_role("button", name="Ask for a check", exact=True).click()
         visit("awaiting approval", f"{base}/approval")
         assert Person(desk, "Sam Patel").post(f"{base}/approve").status_code == 200
         visit("approved", f"{base}/publish")

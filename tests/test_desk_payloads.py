@@ -83,22 +83,22 @@ def desk_visits(tmp_path_factory):
 
         page.goto(desk + "/sign-in")
         page.fill("#name", PAYLOADS[4])  # a person's name is shown on every page and in the history
-        page.click("text=Continue")
+        page.get_by_role("button", name="Continue", exact=True).click()
         drafts = []
         for upload in (files, bad):
             page.goto(desk + "/")
-            page.click("text=Start a new draft")
+            page.get_by_role("button", name="Start a new draft", exact=True).click()
             draft = page.url.rstrip("/").rsplit("/", 1)[1]
             drafts.append(draft)
             page.goto(desk + f"/drafts/{draft}/upload")
             page.set_input_files("#files", [{"name": name, "mimeType": "application/octet-stream", "buffer": body}
                                             for name, body in upload.items()])
-            page.click("text=Upload and check")
+            page.get_by_role("button", name="Upload and check", exact=True).click()
             page.wait_for_url(f"**/drafts/{draft}/check")
             found.extend(no_script_ran(page, f"the check after the upload to {draft}"))
         clean, problems = drafts
         page.goto(desk + f"/drafts/{clean}/approval")
-        page.click("text=Ask for a check")
+        page.get_by_role("button", name="Ask for a check", exact=True).click()
         for draft in drafts:
             for step in ("", "/upload", "/check", "/changes", "/preview", "/approval", "/publish"):
                 visit(f"/drafts/{draft}{step}")

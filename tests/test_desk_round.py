@@ -16,13 +16,13 @@ from helpers import dps, read_rows, scratch, tree_digest
 from playwright.sync_api import sync_playwright
 
 NEW_PROVIDER = {
-    "provider_id": "weald-wheels", "name": "Weald Wheels Cycling Club", "organisation_type": "charity",
-    "registration_number": "1201234", "website": "https://www.example.org/weald-wheels", "phone": "01622 000 321",
-    "email": "hello@weald-wheels.example.org",
+    "provider_id": "orchard-tandems", "name": "Orchard Tandems Cycling Club", "organisation_type": "charity",
+    "registration_number": "1201234", "website": "https://www.example.org/orchard-tandems", "phone": "01622 000 321",
+    "email": "hello@orchard-tandems.example.org",
     "description": "A cycling club with adapted bikes, trikes and tandems, riding quiet lanes in small groups.",
     "easy_read_description": "We ride bikes together. We have bikes for everyone.", "main_contact_name": "Ivy Lark"}
 NEW_LISTING = {
-    "programme_id": "everyday-life-activities", "lot_id": "1a", "provider_id": "weald-wheels",
+    "programme_id": "everyday-life-activities", "lot_id": "1a", "provider_id": "orchard-tandems",
     "round_id": "2023-04-second", "status": "awarded", "left_date": "", "districts": "Ashford; Maidstone",
     "support_types": "small-group", "age_groups": "18-25; 26-plus", "activities": "cycling; bike repair",
     "day_rate_gbp": "", "hourly_rate_gbp": "19.50"}
@@ -66,14 +66,14 @@ def round_done(tmp_path_factory):
         for page, name in ((jo, "Jo Bloggs"), (sam, "Sam Patel")):
             page.goto(desk + "/")
             page.fill("#name", name)
-            page.click("text=Continue")
+            page.get_by_role("button", name="Continue", exact=True).click()
             page.wait_for_url(desk + "/")
 
-        jo.click("text=Start a new draft")
+        jo.get_by_role("button", name="Start a new draft", exact=True).click()
         draft = jo.url.rstrip("/").rsplit("/", 1)[1]
         jo.click("text=Upload the tables")
         jo.set_input_files("#files", [files / "providers.xlsx", files / "listings.xlsx"])
-        jo.click("text=Upload and check")
+        jo.get_by_role("button", name="Upload and check", exact=True).click()
         jo.wait_for_url(f"**/drafts/{draft}/check")
         seen["uploaded"] = jo.inner_text(".govuk-notification-banner")
         seen["summary"] = jo.inner_text(".govuk-error-summary")
@@ -94,7 +94,7 @@ def round_done(tmp_path_factory):
         book.save(files / "listings fixed.xlsx")
         jo.click("text=Upload fixed files")
         jo.set_input_files("#files", [files / "listings fixed.xlsx"])
-        jo.click("text=Upload and check")
+        jo.get_by_role("button", name="Upload and check", exact=True).click()
         jo.wait_for_url(f"**/drafts/{draft}/check")
         seen["fixed"] = jo.inner_text("main")
         jo.click("text=see what will change")
@@ -103,21 +103,21 @@ def round_done(tmp_path_factory):
 
         jo.goto(desk + f"/drafts/{draft}")
         jo.click(".govuk-task-list >> text=Preview")
-        jo.click("text=Build the preview")
+        jo.get_by_role("button", name="Build the preview", exact=True).click()
         # The script updates the status in its aria-live region; then "See the result" reloads the page.
         jo.click("#job-live >> text=See the result", timeout=300_000)
         jo.click("text=Open the preview")
         seen["preview home"] = jo.inner_text("body")
-        jo.goto(desk + f"/preview/{draft}/providers/weald-wheels/")
+        jo.goto(desk + f"/preview/{draft}/providers/orchard-tandems/")
         seen["preview provider"] = jo.inner_text("main")
-        jo.goto(desk + f"/preview/{draft}/easy-read/providers/weald-wheels/")
+        jo.goto(desk + f"/preview/{draft}/easy-read/providers/orchard-tandems/")
         seen["preview easy read"] = jo.inner_text("body")
 
         jo.goto(desk + f"/drafts/{draft}/approval")
-        jo.click("text=Ask for a check")
+        jo.get_by_role("button", name="Ask for a check", exact=True).click()
         seen["jo approval"] = jo.inner_text("main")
         sam.goto(desk + f"/drafts/{draft}/approval")
-        sam.click("text=Approve this draft")
+        sam.get_by_role("button", name="Approve this draft", exact=True).click()
         seen["sam approved"] = sam.inner_text("main")
 
         jo.goto(desk + f"/drafts/{draft}/publish")
@@ -157,27 +157,32 @@ def test_the_marked_workbook_has_the_three_cells_filled_and_commented_and_a_prob
 
 def test_the_fixed_file_checks_clean_and_the_summary_names_the_provider_who_joined(round_done):
     assert "No problems found" in round_done["fixed"]
-    assert "Weald Wheels Cycling Club joined" in round_done["changes"]
+    assert "Orchard Tandems Cycling Club joined" in round_done["changes"]
     assert round_done["data untouched"]
 
 
 def test_the_preview_shows_standard_and_easy_read_pages_marked_as_a_preview(round_done):
     assert "It is not published" in round_done["preview home"]
-    assert "Weald Wheels Cycling Club" in round_done["preview provider"]
+    assert "Orchard Tandems Cycling Club" in round_done["preview provider"]
     assert "We ride bikes together." in round_done["preview easy read"]
     assert "It is not published" in round_done["preview easy read"]
 
 
 def test_the_uploader_waits_for_someone_else_who_approves(round_done):
-    assert "Approve this draft" not in round_done["jo approval"]
-    assert "Sam Patel" in round_done["sam approved"] and "approved" in round_done["sam approved"].lower()
+    jo = round_done["jo approval"]
+    assert "Check asked for\tby Jo Bloggs" in jo and "Approve this draft" not in jo
+    assert "you cannot approve it yourself" in jo
+    assert "Approved\tby Sam Patel" in round_done["sam approved"]
 
 
 def test_what_was_published_is_exactly_what_a_build_of_the_same_tables_makes(round_done):
     publisher = round_done["publisher"]
     assert "Published" in round_done["published"]
-    assert "weald-wheels" in (publisher.data / "listings.csv").read_text()
-    assert (publisher.output / "providers" / "weald-wheels" / "index.html").is_file()
+    # The tables as uploaded take the place of the ones they replace: a workbook for a CSV, its Problems sheet gone.
+    assert not (publisher.data / "listings.csv").exists() and not (publisher.data / "providers.csv").exists()
+    published = openpyxl.load_workbook(publisher.data / "listings.xlsx")
+    assert published.sheetnames == ["Listings"] and published["Listings"]["C80"].value == "orchard-tandems"
+    assert (publisher.output / "providers" / "orchard-tandems" / "index.html").is_file()
     clean = scratch("desk-round-clean") / "output"
     args = publisher.folder_args()
     args[args.index("--output") + 1] = str(clean)
@@ -198,4 +203,5 @@ def test_the_history_holds_the_upload_check_approval_and_publication(round_done)
     assert {f["table"] for u in uploads for f in u.get("files", [])} >= {"providers", "listings"}
     published = lines[-1]
     assert published["action"] == "publish" and published["approved_by"] == "Sam Patel"
-    assert set(published["tables"]) >= {"providers.csv", "listings.csv"}
+    assert set(published["tables"]) >= {"providers.xlsx", "listings.xlsx"}
+    assert all(re.fullmatch("[0-9a-f]{64}", digest) for digest in published["tables"].values())

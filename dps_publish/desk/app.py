@@ -501,8 +501,9 @@ async def status_json(request: Request, desk: Desk):
 @signed_in
 async def approval_page(request: Request, desk: Desk):
     draft = desk.draft(request)
+    refusal = _approval_refusal(desk, draft, desk.person(request))
     return desk.page(request, "approval.html", draft=draft, check=draft.check, approvers=desk.settings.desk.approvers,
-                     error=None, can_approve=_approval_refusal(desk, draft, desk.person(request)) is None)
+                     error=None, can_approve=refusal is None, why_not=refusal)
 
 
 def _approval_refusal(desk: Desk, draft: Draft, who: str) -> str | None:
