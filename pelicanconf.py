@@ -13,6 +13,10 @@ PUBLIC_BUILD = False
 SITENAME = "Everyday life support in Kent"
 SITEURL = "https://dps.example.org"  # PLACEHOLDER: the site's public address
 COUNCIL_NAME = "Kent County Council"
+# The place, as running text names it ("support in Kent", "all of Kent"), and its ONS code (the council area
+# the Open Referral data gives as a service's area when it covers every district).
+COUNCIL_AREA = "Kent"
+COUNCIL_AREA_CODE = "E10000016"
 COUNCIL_EMAIL = "accessibility@example.org"  # PLACEHOLDER: where people report problems and ask for other formats
 COUNCIL_PHONE = "03000 000000"  # PLACEHOLDER
 COUNCIL_ADDRESS = "Example House, Example Street, Maidstone, ME14 0XX"  # PLACEHOLDER

@@ -81,6 +81,7 @@ SITE_ADDRESS = re.compile(rf"(?:https://{_HOST}|http://(?:{_LOCAL}))(?::\d{{1,5}
 EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _HOST, re.IGNORECASE)
 OCID_PREFIX = re.compile(r"ocds-[a-z0-9]{6}")
 ORG_ID = re.compile(r"GB-[A-Z]{2,6}-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+ONS_AREA_CODE = re.compile(r"[ENSW][0-9]{8}")  # an ONS GSS code: E10000016 is Kent
 
 
 def _is_text(value) -> bool:
@@ -137,13 +138,18 @@ class Rule:
 RULES = (
     Rule("SITEURL", _matches(SITE_ADDRESS),
          "a web address that starts with https:// and has nothing after it (no spaces, no ? or #); http:// is "
-         "only for this computer, like http://127.0.0.1:8000", 'SITEURL = "https://dps.kent.gov.uk"'),
-    Rule("SITENAME", _is_text, "the site's name in quotes", 'SITENAME = "Everyday life support in Kent"'),
-    Rule("COUNCIL_NAME", _is_text, "the council's name in quotes", 'COUNCIL_NAME = "Kent County Council"'),
-    Rule("COUNCIL_EMAIL", _matches(EMAIL), "an email address in quotes", 'COUNCIL_EMAIL = "name@kent.gov.uk"'),
+         "only for this computer, like http://127.0.0.1:8000", 'SITEURL = "https://support.northshire.gov.uk"'),
+    Rule("SITENAME", _is_text, "the site's name in quotes", 'SITENAME = "Everyday life support in Northshire"'),
+    Rule("COUNCIL_NAME", _is_text, "the council's name in quotes", 'COUNCIL_NAME = "Northshire County Council"'),
+    Rule("COUNCIL_AREA", _is_text, "the place's name as running text says it, in quotes",
+         'COUNCIL_AREA = "Northshire"'),
+    Rule("COUNCIL_AREA_CODE", _matches(ONS_AREA_CODE),
+         "the council area's 9-character ONS code in quotes: a capital E, W, S or N and 8 digits",
+         'COUNCIL_AREA_CODE = "E10000099"'),
+    Rule("COUNCIL_EMAIL", _matches(EMAIL), "an email address in quotes", 'COUNCIL_EMAIL = "name@northshire.gov.uk"'),
     Rule("COUNCIL_PHONE", _is_text, "a phone number in quotes", 'COUNCIL_PHONE = "03000 41 41 41"'),
     Rule("COUNCIL_ADDRESS", _is_text, "a postal address in quotes",
-         'COUNCIL_ADDRESS = "Sessions House, County Road, Maidstone, ME14 1XQ"'),
+         'COUNCIL_ADDRESS = "County Hall, High Street, Northtown, NT1 1AA"'),
     Rule("EXAMPLE_DATA", _is_yes_no, "True or False (a capital letter, no quotes)", "EXAMPLE_DATA = False"),
     Rule("SMALL_NUMBER_THRESHOLD", _is_threshold, "a whole number of 2 or more (no quotes, no decimal point)",
          "SMALL_NUMBER_THRESHOLD = 5", default=5),
@@ -151,7 +157,7 @@ RULES = (
          'OCDS_PREFIX = "ocds-a1b2c3"'),
     Rule("COUNCIL_ORG_ID", _matches(ORG_ID),
          "an org-id.guide identifier: GB-, the list's letters, a dash and the council's code",
-         'COUNCIL_ORG_ID = "GB-LAE-KEN"'),
+         'COUNCIL_ORG_ID = "GB-LAE-NSH"'),
     Rule("PUBLIC_BUILD", _is_yes_no, "True or False (a capital letter, no quotes)", "PUBLIC_BUILD = True",
          default=False),
     Rule("ALLOW_PLACEHOLDERS", _is_yes_no, "True or False (a capital letter, no quotes)",
@@ -188,7 +194,7 @@ class Placeholder:
 PLACEHOLDERS = (
     Placeholder("SITEURL", lambda v: urlsplit(v).hostname in ("localhost", "127.0.0.1"),
                 "{value} is an address on this computer, not the public one",
-                'Set it to the site\'s public address, like SITEURL = "https://dps.kent.gov.uk".'),
+                'Set it to the site\'s public address, like SITEURL = "https://support.northshire.gov.uk".'),
     Placeholder("COUNCIL_PHONE", lambda v: re.fullmatch(r"03000\s*0+", v.strip()) is not None,
                 "{value} is the example phone number", "Set it to the number people can call about the site."),
     Placeholder("COUNCIL_ADDRESS", lambda v: re.search(r"\bexample\b", v, re.IGNORECASE) is not None,
@@ -216,6 +222,8 @@ class PublishSettings:
     site_url: str
     site_name: str
     council_name: str
+    council_area: str  # the place's name in running text: "support in Kent"
+    council_area_code: str  # its ONS code (E10000016), the Open Referral service area of "all of it"
     council_email: str
     council_phone: str
     council_address: str
@@ -259,6 +267,8 @@ def load_settings(path: Path | str) -> PublishSettings:
         site_url=checked["SITEURL"].rstrip("/"),
         site_name=checked["SITENAME"],
         council_name=checked["COUNCIL_NAME"],
+        council_area=checked["COUNCIL_AREA"].strip(),
+        council_area_code=checked["COUNCIL_AREA_CODE"],
         council_email=checked["COUNCIL_EMAIL"],
         council_phone=checked["COUNCIL_PHONE"],
         council_address=checked["COUNCIL_ADDRESS"],
@@ -368,7 +378,7 @@ def read_settings_file(path: Path) -> dict:
         raise fail("settings-syntax",
                    f"Python cannot read this line ({getattr(exc, 'msg', exc)}). Check its quotes, brackets and "
                    'commas, and the line before: text needs quotes at both ends, like SITENAME = "Everyday life '
-                   f'support in Kent".{shown}', line) from None
+                   f'support in Northshire".{shown}', line) from None
     namespace = {"__file__": str(path), "__name__": path.stem}
     try:
         exec(code, namespace)

@@ -77,7 +77,7 @@ def test_districts_are_named_or_said_as_published():
     moved = only(compare(tables(), tables(listings={"districts": "E9"})), "listing-moved")
     assert "now serves E9 (before: Ashford and Dover)" in moved.text
     moved = only(compare(tables(), tables(listings={"districts": "E1;E2;E3;E4"})), "listing-moved")
-    assert "now serves every Kent district (before: Ashford and Dover)" in moved.text
+    assert "now serves every district (before: Ashford and Dover)" in moved.text
 
 
 def test_a_provider_detail_says_from_and_to():

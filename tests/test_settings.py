@@ -116,6 +116,9 @@ def test_an_error_in_the_settings_it_imports_names_that_file_and_line(tmp_path):
 
 
 BAD = [
+    ("COUNCIL_AREA", "None"),
+    ("COUNCIL_AREA_CODE", '"E1000016"'),
+    ("COUNCIL_AREA_CODE", '"Kent"'),
     ("SITEURL", '"http://dps.kent.gov.uk"'),
     ("SITEURL", '"https://dps.kent.gov.uk/?page=1"'),
     ("SITEURL", '"https://dps.kent.gov.uk#top"'),

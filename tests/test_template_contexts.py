@@ -58,7 +58,7 @@ def site():
                         threshold=settings.small_number_threshold)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"), **jinja_environment())
     env.globals.update(template_globals(model, settings))
-    env.filters.update(template_filters(model, settings.small_number_threshold))
+    env.filters.update(template_filters(model, settings.small_number_threshold, settings.council_area))
     pages = site_pages(model)
     publication = plan_publication(model, settings, ROOT / "published")
     return model, settings, env, pages, publication

@@ -23,7 +23,6 @@ PLANTED = [
     ("rounds.csv", 1, "opens", "31/02/2023", "type-error"),
     ("providers.csv", 12, "website", "www.example", "constraint-error"),
     ("listings.csv", 12, "districts", "Ashfrod", "not-a-district"),
-    ("districts.csv", 3, "area", "", "constraint-error"),
     ("spend.csv", 2, "amount_gbp", "£1.234,50", "type-error"),
     ("envelopes.csv", 4, "contract_year", "11", "constraint-error"),
     ("kpi_definitions.csv", 0, "unit", "percentage", "constraint-error"),
@@ -56,8 +55,8 @@ def test_message_names_file_row_column_value_and_fix(data_copy):
     row = set_cell(data_copy / "listings.csv", 12, "districts", "Ashfrod")
     [problem] = validate_folder(data_copy).problems
     text = str(problem)
-    assert text.startswith(f'listings.csv, cell G{row} (row {row}, column districts): "Ashfrod" is not a Kent '
-                           'district.')
+    assert text.startswith(f'listings.csv, cell G{row} (row {row}, column districts): "Ashfrod" is not one of the '
+                           'districts in the districts table.')
     assert "Ashford" in text and problem.value == "Ashfrod"
     assert (problem.cell, problem.sheet) == (f"G{row}", None)
 
@@ -170,11 +169,20 @@ def test_missing_required_table_is_named(data_copy, missing):
     assert any(p.code == "missing-table" and p.file == f"{missing}.csv" for p in problems)
 
 
-def test_districts_ship_with_the_project(data_copy):
+def test_every_data_folder_names_its_own_districts(data_copy):
     (data_copy / "districts.csv").unlink()
+    [problem] = validate_folder(data_copy).problems
+    assert (problem.code, problem.file) == ("missing-table", "districts.csv")
+
+
+def test_a_council_without_areas_leaves_the_area_blank(data_copy):
+    header, rows = read_rows(data_copy / "districts.csv")
+    for row in rows:
+        row["area"] = ""
+    write_rows(data_copy / "districts.csv", header, rows)
     validation = validate_folder(data_copy)
-    assert validation.ok
-    assert len(validation.tables["districts"].frame) == 12
+    assert validation.ok, [str(p) for p in validation.problems]
+    assert set(validation.tables["districts"].frame["area"]) == {""}
 
 
 def test_unknown_column_is_refused_and_named(data_copy):

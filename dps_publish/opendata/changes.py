@@ -123,7 +123,7 @@ class Sayer:
     def district_words(self, cell: str) -> str:
         codes = cell.split(";")
         if self.all_districts and set(codes) == self.all_districts:
-            return "every Kent district"
+            return "every district"
         return join_words(self.districts.get(code, code) for code in codes)
 
 

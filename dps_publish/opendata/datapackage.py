@@ -23,6 +23,7 @@ from ..model.payments import to_csv as payments_csv
 from ..model.publishable import PUBLISHED, SiteModel
 from ..settings import PublishSettings
 from ..sources.schemas import load_schema, published_schema
+from ..words import slug
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -174,7 +175,7 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
     created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": "kent-everyday-life-activities",
+        "name": f"{slug(settings.council_area)}-everyday-life-activities",
         "id": f"{settings.site_url}/data/datapackage.json",
         "title": f"{settings.council_name}: adult social care commissioning open data",
         "description": (
@@ -192,7 +193,7 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
         "licenses": [OGL],
         "sources": _sources(model),
         "contributors": [{"title": settings.council_name, "roles": ["publisher"], "email": settings.council_email}],
-        "keywords": ["adult social care", "dynamic purchasing system", "commissioning", "Kent"],
+        "keywords": ["adult social care", "dynamic purchasing system", "commissioning", settings.council_area],
         "resources": [r.descriptor for r in resources],
     }
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",

@@ -485,5 +485,5 @@ def split_org_id(org_id: str) -> tuple[str, str]:
     """``GB-LAE-KEN`` is the scheme ``GB-LAE`` and the identifier ``KEN`` (org-id.guide prefixes have two parts)."""
     parts = org_id.split("-", 2)
     if len(parts) < 3:
-        raise ValueError(f"COUNCIL_ORG_ID {org_id!r} is not an org-id.guide identifier; write it like GB-LAE-KEN")
+        raise ValueError(f"COUNCIL_ORG_ID {org_id!r} is not an org-id.guide identifier; write it like GB-LAE-NSH")
     return f"{parts[0]}-{parts[1]}", parts[2]

@@ -41,8 +41,6 @@ from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
 ID_NAMESPACE = uuid.UUID("e8b962e6-b89e-464c-b8ee-05d0043be55f")
 SITE_FOLDER = OPEN_REFERRAL  # where the site publishes this package
 SERVICE_STATUS = {"awarded": "active", "suspended": "temporarily closed"}  # other statuses are not services
-# The area of the council's 12 districts (Kent's non-metropolitan county, without Medway).
-COUNCIL_AREA = ("Kent", "E10000016")
 ONS_URI = "http://statistics.data.gov.uk/id/statistical-geography/{}"
 # org-id.guide schemes for the registration numbers providers give us.
 IDENTIFIER_SCHEMES = {
@@ -160,10 +158,10 @@ def service_description(model: SiteModel, settings: PublishSettings, listing: Li
     return " ".join(p for p in parts if p)
 
 
-def service_area_rows(model: SiteModel, ids: Ids) -> list[dict]:
+def service_area_rows(model: SiteModel, settings: PublishSettings, ids: Ids) -> list[dict]:
     rows = []
     for listing in public_listings(model):
-        for key, code, name, text in listing_areas(model, listing):
+        for key, code, name, text in listing_areas(model, settings, listing):
             rows.append({
                 "id": ids("service_area", listing.programme_id, listing.lot_id, listing.provider_id, key),
                 "service_id": ids.service(listing),
@@ -174,13 +172,14 @@ def service_area_rows(model: SiteModel, ids: Ids) -> list[dict]:
     return rows
 
 
-def listing_areas(model: SiteModel, listing: Listing) -> list[tuple[str, str, str, str]]:
-    """(key, ONS code, name, words) of each area: one for the council's whole area when it is all of it."""
+def listing_areas(model: SiteModel, settings: PublishSettings, listing: Listing) -> list[tuple[str, str, str, str]]:
+    """(key, ONS code, name, words) of each area: one for the council's whole area (``COUNCIL_AREA`` and
+    ``COUNCIL_AREA_CODE``) when it is all of it; a district's area is named only where the table gives one."""
     if set(listing.districts) == {d.code for d in model.districts}:
-        name, code = COUNCIL_AREA
+        name, code = settings.council_area, settings.council_area_code
         return [("all", code, name, f"All of {name}")]
     districts = [model.district(code) for code in listing.districts]
-    return [(d.code, d.code, d.name, f"{d.name}, {d.area}") for d in districts]
+    return [(d.code, d.code, d.name, f"{d.name}, {d.area}" if d.area else d.name) for d in districts]
 
 
 def contact_rows(model: SiteModel, ids: Ids) -> tuple[list[dict], list[dict]]:
@@ -208,7 +207,7 @@ def open_referral_tables(model: SiteModel, settings: PublishSettings) -> dict[st
         "organization": organization_rows(model, settings, ids),
         "organization_identifier": organization_identifier_rows(model, ids),
         "service": service_rows(model, settings, ids),
-        "service_area": service_area_rows(model, ids),
+        "service_area": service_area_rows(model, settings, ids),
         "contact": contacts,
         "phone": phones,
     }
@@ -264,6 +263,6 @@ def package_descriptor(model: SiteModel, settings: PublishSettings, resources_ou
         "sources": [{"title": f"Open Referral UK profile of {profile['title']} {profile['version']} "
                               "(table schemas)", "path": "https://openreferraluk.org/"}],
         "contributors": [{"title": settings.council_name, "roles": ["publisher"], "email": settings.council_email}],
-        "keywords": ["Open Referral UK", "HSDS", "adult social care", "services directory", "Kent"],
+        "keywords": ["Open Referral UK", "HSDS", "adult social care", "services directory", settings.council_area],
         "resources": resources_out,
     }

@@ -126,13 +126,13 @@ def table_cell(threshold: int):
     return cell
 
 
-def template_filters(model: SiteModel, threshold: int = 5) -> dict[str, object]:
+def template_filters(model: SiteModel, threshold: int, area: str) -> dict[str, object]:
     def district_name(code: str) -> str:
         return model.district(code).name
 
     def district_names(codes) -> str:
         if len(codes) == len(model.districts):
-            return "All of Kent"
+            return f"All of {area}"
         return ", ".join(district_name(c) for c in codes)
 
     return {

@@ -115,7 +115,7 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "WRITE_SELECTED": [],
         "JINJA_ENVIRONMENT": jinja_environment(),
         "JINJA_GLOBALS": template_globals(model, settings),
-        "JINJA_FILTERS": template_filters(model, settings.small_number_threshold),
+        "JINJA_FILTERS": template_filters(model, settings.small_number_threshold, settings.council_area),
         "ARTICLE_PATHS": [WHATS_NEW.rstrip("/")],
         "PAGE_PATHS": ["pages"],
         "STATIC_PATHS": [],

@@ -200,5 +200,5 @@ def _pattern_message(spec: dict, value: str) -> str:
     if name == "period":
         return f"{quote(value)} is not a quarter. Write it like 2023-Q1."
     if name == "code":
-        return f"{quote(value)} is not an ONS district code. Write it like E07000105."
+        return f"{quote(value)} is not an ONS district code. Write it like E07000123."
     return f"{quote(value)} is not in the form this column takes ({spec['description']})."

@@ -39,7 +39,7 @@ SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 PATTERN_WORDS = {
     SLUG: "Lower-case letters, digits and single hyphens only, like hop-garden-makers or 1a: "
           "no spaces, capitals, / or other characters (it becomes part of a web address).",
-    "^[A-Z][0-9]{8}$": "A capital letter and 8 digits, like E07000105.",
+    "^[A-Z][0-9]{8}$": "A capital letter and 8 digits, like E07000123.",
     "^[0-9]{4}-Q[1-4]$": "A year and quarter, like 2023-Q1.",
     "^[0-9]{4}-[0-9]{2}$": "A financial year, like 2021-22.",
     "^[0-9]{2}/[0-9]{5}(;[0-9]{2}/[0-9]{5})*$": "Each one like 22/00034.",

@@ -8,7 +8,6 @@ every problem found.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from ..cache import CacheFolders
@@ -31,10 +30,6 @@ class Validation:
         return not self.problems
 
 
-def shipped_districts() -> Path:
-    return Path(str(resources.files(__package__).joinpath("reference/districts.csv")))
-
-
 def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
     """Every problem of the data folder. With a ``cache`` (the cache root), a table file that passed its own
     checks in an earlier build is not read or checked again (see ``tablecache``)."""
@@ -44,7 +39,6 @@ def validate_folder(data_dir: Path, cache: Path | None = None) -> Validation:
         return Validation({}, [Problem(str(data_dir), None, None, "missing-folder", None,
                                        "this data folder does not exist. Check the path given with --data.")])
     files, problems = find_table_files(data_dir)
-    files.setdefault("districts", shipped_districts())
     tables: dict[str, SourceTable] = {}
     unreadable: set[str] = set()
     headers: dict[str, Header] = {}  # each file's own header, as read: where its problems' cells are
