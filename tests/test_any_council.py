@@ -69,3 +69,28 @@ def test_no_template_schema_or_shipped_file_says_kent():
                 if KENT.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}")
     assert not found, "\n".join(found)
+
+
+def test_a_first_publication_says_so_with_its_counts_and_links_to_nothing_missing(tmp_path, capsys):
+    import json
+
+    from browser import html_pages
+    from helpers import dps
+    from test_site_browser import link_problems, parse_pages
+
+    nothing_frozen, output = tmp_path / "published", tmp_path / "output"
+    nothing_frozen.mkdir()
+    assert dps(["diff", "--frozen", str(nothing_frozen), "--output", str(output), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    first = summary["first_publication"]
+    assert first["programmes"] >= 1 and first["lots"] >= 1 and first["providers"] >= 1 and first["pages"] > 300
+    assert summary["compared_with"] == "nothing: this is the first publication"
+    assert dps(["build", "--frozen", str(nothing_frozen), "--output", str(output)]) == 0
+    said = capsys.readouterr().out
+    assert (f"This is the first publication: it holds {first['programmes']} programmes, {first['lots']} lots, "
+            f"{first['rounds']} rounds, {first['providers']} providers, {first['listings']} listings and "
+            f"{first['pages']} pages.") in said
+    assert "No changes to the published tables or pages" not in said
+    assert not (output / "data" / "latest").exists()
+    broken, _, problems = link_problems(output, parse_pages(html_pages(output)))
+    assert broken == 0, "\n".join(problems)

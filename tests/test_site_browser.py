@@ -597,6 +597,11 @@ class ParsedPage:
 
 @pytest.fixture(scope="module")
 def parsed_pages(pages) -> dict[Path, ParsedPage]:
+    return parse_pages(pages)
+
+
+def parse_pages(pages) -> dict[Path, ParsedPage]:
+    """Each page's ids and references, as ``html_pages`` lists them."""
     parsed = {}
     for path, file in pages:
         parser = _PageParser()
@@ -621,6 +626,17 @@ def _resolve(page: ParsedPage, value: str, site: str):
 
 
 def test_no_internal_link_is_broken_and_no_resource_comes_from_another_host(site, parsed_pages):
+    broken, external, problems = link_problems(site, parsed_pages)
+    if problems:
+        pytest.fail(
+            f"{broken} broken internal links and {external} resources from other hosts:\n  "
+            + "\n  ".join(problems[:40]) + _more(problems, 40),
+            pytrace=False,
+        )
+
+
+def link_problems(site: Path, parsed_pages: dict[Path, ParsedPage]) -> tuple[int, int, list[str]]:
+    """(broken internal links, resources from other hosts, a line for each) of a built site."""
     home = site_url()
     prefix = urlsplit(home).path.rstrip("/")
     broken: dict[tuple, list[str]] = defaultdict(list)
@@ -661,12 +677,7 @@ def test_no_internal_link_is_broken_and_no_resource_comes_from_another_host(site
         "e.g. " + ", ".join(where[:4])
         for label, where in sorted(external.items())
     ]
-    if problems:
-        pytest.fail(
-            f"{len(broken)} broken internal links and {len(external)} resources from other hosts:\n  "
-            + "\n  ".join(problems[:40]) + _more(problems, 40),
-            pytrace=False,
-        )
+    return len(broken), len(external), problems
 
 
 def test_median_page_weight_is_under_60_kb(site, parsed_pages):

@@ -39,6 +39,8 @@ KIND_HEADINGS = {
     "figure-removed": "Money figures removed",
     "provider-details-changed": "Provider details changed",
 }
+FIRST_COUNTS = {"programmes": ("programme", "programmes"), "lots": ("lot", "lots"), "rounds": ("round", "rounds"),
+                "providers": ("provider", "providers"), "listings": ("listing", "listings"), "pages": ("page", "pages")}
 OTHER_HEADING = "Other changes"  # a kind with no heading yet is still said, never dropped
 
 
@@ -49,10 +51,22 @@ class ChangeSummary:
     pages_added: list[str] = field(default_factory=list)
     pages_removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Nothing frozen and no site built yet: what the first publication holds, {"programmes": 1, ...}.
+    first_publication: dict[str, int] | None = None
+
+    @property
+    def first_publication_words(self) -> str | None:
+        """'This is the first publication: it holds 1 programme, 6 lots, … and 368 pages.'"""
+        if self.first_publication is None:
+            return None
+        parts = [f"{n:,} {noun if n == 1 else plural}" for key, (noun, plural) in FIRST_COUNTS.items()
+                 for n in [self.first_publication.get(key, 0)]]
+        return "This is the first publication: it holds " + ", ".join(parts[:-1]) + f" and {parts[-1]}."
 
     def to_dict(self) -> dict:
         return {
             "compared_with": self.compared_with,
+            "first_publication": self.first_publication,
             "changes": [c.to_dict() for c in self.changes],
             "pages_added": self.pages_added,
             "pages_removed": self.pages_removed,
@@ -66,6 +80,8 @@ class ChangeSummary:
         return [(heading, changes) for heading, changes in out if changes]
 
     def lines(self) -> list[str]:
+        if self.first_publication is not None:
+            return [self.first_publication_words] + [f"  Warning: {w}" for w in self.warnings]
         out = [f"Compared with {self.compared_with}:"]
         if not (self.changes or self.pages_added or self.pages_removed):
             out.append("  No changes to the published tables or pages.")
@@ -104,8 +120,12 @@ def change_summary(model: SiteModel, project, planned_pages: set[str]) -> Change
     elif (output_data / "datapackage.json").is_file():
         summary = ChangeSummary(f"the site now in {project.output}", compare(read_tables(output_data), new_tables(model)))
     else:
-        summary = ChangeSummary("nothing: this is the first build")
-    if Path(project.output).is_dir():
+        summary = ChangeSummary("nothing: this is the first publication")
+        summary.first_publication = {
+            "programmes": len(model.programmes), "lots": len(model.lots), "rounds": len(model.rounds),
+            "providers": len(model.providers), "listings": len(model.listings), "pages": len(planned_pages)}
+        summary.pages_added = sorted(planned_pages)
+    if summary.first_publication is None and Path(project.output).is_dir():
         before = built_pages(Path(project.output))
         after = planned_pages
         summary.pages_added = sorted(after - before)

@@ -281,6 +281,11 @@ class ChangelogContext(PageContext):
     publication: Publication
 
 
+@dataclass(frozen=True)
+class DataPoliciesContext(PageContext):
+    publication: Publication  # whether a round is frozen yet: /data/latest/ is linked only once there is one
+
+
 # -- the pages Pelican writes from content/ ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -302,7 +307,6 @@ class ArticleIndexContext:
 TEMPLATE_CONTEXTS: dict[str, type] = {
     "home": PageContext, "find_support": PageContext, "programmes": PageContext, "about_the_name": PageContext,
     "glossary": PageContext, "accessibility": PageContext, "about_our_data": PageContext,
-    "data_policies": PageContext,
     "district": DistrictContext,
     "providers": ProvidersContext,
     "provider": ProviderContext,
@@ -319,6 +323,7 @@ TEMPLATE_CONTEXTS: dict[str, type] = {
     "data": DataContext,
     "data_dictionary": DataDictionaryContext,
     "data_changelog": ChangelogContext,
+    "data_policies": DataPoliciesContext,
 }
 # Pelican's own templates, rendered by its generators from content/.
 PELICAN_CONTEXTS: dict[str, type] = {

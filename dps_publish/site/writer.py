@@ -31,6 +31,7 @@ from .contexts import (
     ChangelogContext,
     DataContext,
     DataDictionaryContext,
+    DataPoliciesContext,
     DataResource,
     Page,
     PageContext,
@@ -235,6 +236,8 @@ def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication) -> 
         return DataDictionaryContext(data_dictionary())
     if page.template == "data_changelog":
         return ChangelogContext(publication)
+    if page.template == "data_policies":
+        return DataPoliciesContext(publication)
     return page.context
 
 
