@@ -94,3 +94,27 @@ def test_a_first_publication_says_so_with_its_counts_and_links_to_nothing_missin
     assert not (output / "data" / "latest").exists()
     broken, _, problems = link_problems(output, parse_pages(html_pages(output)))
     assert broken == 0, "\n".join(problems)
+
+
+def test_a_council_without_areas_gets_its_districts_listed_without_headings(tmp_path):
+    import shutil
+
+    from helpers import build_site, read_rows, write_rows
+    from lxml import html
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    header, rows = read_rows(data / "districts.csv")
+    for row in rows:
+        row["area"] = ""
+    write_rows(data / "districts.csv", header, rows)
+    output = tmp_path / "output"
+    build_site(data, output, frozen=ROOT / "published")
+    page = html.fromstring((output / "find-support" / "index.html").read_bytes())
+    main = page.get_element_by_id("main-content")
+    assert [h.text_content() for h in main.iter("h2")] == []
+    assert len(main.xpath(".//ul/li/a")) == len(rows)
+    easy = (output / "easy-read" / "find-support" / "index.html").read_text(encoding="utf-8")
+    assert f"Kent has {len(rows)} areas called districts." in easy  # COUNCIL_AREA, and the table's count
+    services = (output / "data" / "openreferral" / "service_areas.csv").read_text(encoding="utf-8")
+    assert "Maidstone (ONS code E07000110)" in services and "All of Kent (ONS code E10000016)" in services
