@@ -171,3 +171,16 @@ def describe_target(target) -> str:
     if isinstance(target, list):
         return " >>> ".join(describe_target(t) for t in target)
     return str(target)
+
+
+def event_handlers(page) -> list[str]:
+    """Every event handler attribute on the loaded page ("IMG onerror"): one from a table's cell would run on a
+    hover or a click, so a page built from payloads must have none."""
+    return page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e =>
+        [...e.attributes].filter(a => a.name.toLowerCase().startsWith('on')).map(a => e.tagName + ' ' + a.name))""")
+
+
+def live_script_links(page) -> list[str]:
+    """The href of every link on the loaded page that would run script or load data when followed."""
+    return [href for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+            if href.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]

@@ -9,7 +9,7 @@ import sys
 
 import openpyxl
 import pytest
-from browser import launch_chromium
+from browser import event_handlers, launch_chromium, live_script_links
 from desk_support import make_publisher, running_desk
 from helpers import read_rows
 from playwright.sync_api import sync_playwright
@@ -46,12 +46,8 @@ def no_script_ran(page, where: str) -> list[str]:
     found = []
     if page.evaluate("window.__xss || 0"):
         found.append(f"{where}: a payload ran")
-    handlers = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e =>
-        [...e.attributes].filter(a => a.name.toLowerCase().startsWith('on')).map(a => e.tagName + ' ' + a.name))""")
-    found += [f"{where}: {h}" for h in handlers]
-    found += [f"{where}: a live link {href}" for href in page.eval_on_selector_all(
-        "a[href]", "links => links.map(a => a.getAttribute('href'))")
-        if href.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
+    found += [f"{where}: {h}" for h in event_handlers(page)]
+    found += [f"{where}: a live link {href}" for href in live_script_links(page)]
     scripts = page.eval_on_selector_all("script", "s => s.map(e => [e.getAttribute('src') || '', e.textContent])")
     found += [f"{where}: a script {src or text[:60]}" for src, text in scripts
               if not src.startswith("/assets/") or text.strip()]

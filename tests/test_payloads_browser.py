@@ -6,7 +6,7 @@ import shutil
 import sys
 
 import pytest
-from browser import html_pages, launch_chromium, serve
+from browser import event_handlers, html_pages, launch_chromium, live_script_links, serve
 from helpers import ROOT, build_site, read_rows, write_rows
 
 MARK = "window.__xss=(window.__xss||0)+1"
@@ -96,12 +96,8 @@ def test_no_payload_executes_or_becomes_a_live_link_in_chromium(payload_site):
             if page.evaluate("window.__xss || 0"):
                 executions.append(path)
             # An event handler attribute would run on a hover or a click: there must be none at all.
-            handlers = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(e =>
-                [...e.attributes].filter(a => a.name.toLowerCase().startsWith('on')).map(a => e.tagName + ' ' + a.name))""")
-            executions += [f"{path}: {h}" for h in handlers]
-            live_links += [f"{path}: {href}" for href in page.eval_on_selector_all(
-                "a[href]", "links => links.map(a => a.getAttribute('href'))")
-                if href.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
+            executions += [f"{path}: {h}" for h in event_handlers(page)]
+            live_links += [f"{path}: {href}" for href in live_script_links(page)]
         # Search results show text from the pages: search for a payload word.
         page.goto(base_url + "/search/", wait_until="load")
         page.fill("input.pagefind-ui__search-input", "onerror")

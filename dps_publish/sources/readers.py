@@ -429,24 +429,39 @@ def _read_xlsx_values(name: str, path: Path) -> RawTable | None:
             workbook.close()
     except Exception:  # noqa: BLE001 - calamine's errors are one class per cause; openpyxl reports them in words
         return None
-    rows: list[tuple[int, list[str]]] = []
-    labels: list[str] = []
-    numbers: dict[int, list[int]] = {}
+    reading = _SheetReading()
     for row_number, cells in enumerate(grid, start=1):
-        values = []
-        for column, value in enumerate(cells):
-            text = _xlsx_value(None if value == "" else value)
-            if isinstance(value, float) and row_number > 1 and not WITHIN_PENCE.fullmatch(text):
-                numbers.setdefault(column, []).append(row_number)
-            values.append(text)
+        reading.row(row_number, [reading.cell(row_number, column, None if value == "" else value)
+                                 for column, value in enumerate(cells)])
+    return reading.table(name, path, title, [])
+
+
+class _SheetReading:
+    """What a worksheet's rows make of a table, as either reader goes through them: the header (row 1), the rows
+    under it, and the number cells with more than two figures after the point."""
+
+    def __init__(self):
+        self.labels: list[str] = []
+        self.rows: list[tuple[int, list[str]]] = []
+        self.numbers: dict[int, list[int]] = {}
+
+    def cell(self, row_number: int, column: int, value) -> str:
+        text = _xlsx_value(value)
+        if isinstance(value, float) and row_number > 1 and not WITHIN_PENCE.fullmatch(text):
+            self.numbers.setdefault(column, []).append(row_number)
+        return text
+
+    def row(self, row_number: int, values: list[str]) -> None:
         if row_number == 1:
-            labels = values
+            self.labels = values
         else:
-            rows.append((row_number, values))
-    raw = _to_raw_table(name, path.name, labels, rows, [])
-    raw.header = Header(tuple(raw.labels), title)
-    raw.xlsx_numbers = numbers
-    return raw
+            self.rows.append((row_number, values))
+
+    def table(self, name: str, path: Path, title: str, problems: list[Problem]) -> RawTable:
+        raw = _to_raw_table(name, path.name, self.labels, self.rows, problems)
+        raw.header = Header(tuple(raw.labels), title)
+        raw.xlsx_numbers = self.numbers
+        return raw
 
 
 def _read_xlsx_cells(name: str, path: Path) -> RawTable:
@@ -460,15 +475,14 @@ def _read_xlsx_cells(name: str, path: Path) -> RawTable:
                     f"this file cannot be opened as an Excel workbook ({exc.__class__.__name__}). "
                     "Open it in Excel and save it again as .xlsx.")])
     problems: list[Problem] = []
-    rows: list[tuple[int, list[str]]] = []
-    labels: list[str] = []
-    numbers: dict[int, list[int]] = {}
+    reading = _SheetReading()
     try:
         sheet = workbook.worksheets[0]  # the first sheet, whichever the workbook opens on
         for row_number, cells in enumerate(sheet.iter_rows(), start=1):  # from cell A1, so position = letter
             values = []
             for column, cell in enumerate(cells):
                 if cell.data_type == "f":
+                    labels = reading.labels
                     known = column < len(labels) and labels[column].strip()
                     label = labels[column].strip() if known else column_letter(column)
                     problems.append(Problem(path.name, row_number, label, "xlsx-formula", str(cell.value),
@@ -476,21 +490,12 @@ def _read_xlsx_cells(name: str, path: Path) -> RawTable:
                                             "and use Paste Special > Values so it holds the value instead."))
                     values.append("")
                     continue
-                text = _xlsx_value(cell.value)
-                if isinstance(cell.value, float) and row_number > 1 and not WITHIN_PENCE.fullmatch(text):
-                    numbers.setdefault(column, []).append(row_number)
-                values.append(text)
-            if row_number == 1:
-                labels = values
-            else:
-                rows.append((row_number, values))
+                values.append(reading.cell(row_number, column, cell.value))
+            reading.row(row_number, values)
         title = sheet.title
     finally:
         workbook.close()
-    raw = _to_raw_table(name, path.name, labels, rows, problems)
-    raw.header = Header(tuple(raw.labels), title)
-    raw.xlsx_numbers = numbers
-    return raw
+    return reading.table(name, path, title, problems)
 
 
 WITHIN_PENCE = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
