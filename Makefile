@@ -7,12 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: site test desk setup test-tools lint serve validate clean
+.PHONY: site test desk setup test-tools lint serve validate clean govuk-frontend
 
-site: setup node_modules/.installed
+site: setup
 	$(BIN)/dps-publish build
 
-desk: setup node_modules/.installed
+desk: setup
 	$(BIN)/dps-publish desk
 
 test: setup node_modules/.installed test-tools lint
@@ -30,10 +30,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
-# GOV.UK Frontend for the theme; axe-core and the Nu HTML Checker for the tests (package-lock.json pins them).
+# axe-core and the Nu HTML Checker for the tests, and GOV.UK Frontend (package-lock.json pins them).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+# The two files the theme needs from GOV.UK Frontend ship inside the package, so building a site needs no npm.
+# After changing its version in package.json, run this and commit dps_publish/site/govuk/ (a test holds them equal).
+GOVUK := node_modules/govuk-frontend
+govuk-frontend: node_modules/.installed
+	cp $(GOVUK)/dist/govuk/govuk-frontend.min.css $(GOVUK)/dist/govuk/assets/images/favicon.svg dps_publish/site/govuk/
+	node -p 'const p = require("./$(GOVUK)/package.json"); `$${p.name} $${p.version}, $${p.license} licence, $${p.homepage}`' \
+	  > dps_publish/site/govuk/SOURCE
 
 test-tools:
 	bash scripts/install-test-tools.sh

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+THEME = ROOT / "dps_publish" / "theme"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -31,7 +32,7 @@ def launch(scratch: Path) -> tuple[subprocess.Popen, str]:
     command = [sys.executable, "-m", "dps_publish", "desk", "--data", str(scratch / "data"),
                "--output", str(scratch / "output"), "--frozen", str(scratch / "published"),
                "--cache", str(scratch / "cache"), "--settings", str(ROOT / "pelicanconf.py"),
-               "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+               "--content", str(ROOT / "content"), "--theme", str(THEME),
                "--drafts", str(scratch / "drafts"), "--users", str(scratch / "users.toml"), "--port", str(port)]
     desk = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     address = f"http://127.0.0.1:{port}"

@@ -89,7 +89,6 @@ def inputs_fingerprint(project) -> str:
     _hash_files(digest, project.theme, "theme")
     _hash_files(digest, project.frozen, "frozen", skip=NOT_INPUTS)
     digest.update(f"code:{code_digest()}\n".encode())
-    _hash_files(digest, project.theme.parent / "node_modules" / "govuk-frontend" / "package.json", "govuk")
     digest.update(repr(project.settings).encode())
     digest.update(repr(sorted((k, repr(v)) for k, v in project.settings.pelican.items()
                               if k.isupper() and not k.startswith(("DPS_", "DESK_")))).encode())

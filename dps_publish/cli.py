@@ -19,6 +19,7 @@ from .pipeline import Project, build, change_summary_of, freeze_payments_of, fre
 from .problems import BuildError, DataProblems, Problem
 from .progress import progress
 from .settings import SettingsError, load_settings
+from .site.assets import theme_folder
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED, EXIT_SETTINGS, EXIT_STOPPED = 0, 1, 2, 3, 130
 
@@ -32,7 +33,9 @@ def parser() -> argparse.ArgumentParser:
                         help="settings file (default: pelicanconf.py; use publishconf.py for the public site)")
     common.add_argument("--content", type=Path, default=Path("content"),
                         help="folder of hand-written pages (default: content)")
-    common.add_argument("--theme", type=Path, default=Path("theme"), help="the site's theme (default: theme)")
+    common.add_argument("--theme", type=Path, default=None,
+                        help="the site's theme (default: theme if the folder has one, else the theme that comes "
+                             "with dps-publish)")
     common.add_argument("--cache", type=Path, default=Path(".dps-cache"),
                         help="folder that keeps rendered charts and checked tables between builds (default: .dps-cache)")
     common.add_argument("--frozen", type=Path, default=Path("published"),
@@ -46,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"dps-publish {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    init = commands.add_parser("init", help="make a new publisher's folder for a council: settings to fill in, blank "
+                                            "tables, its own pages and an empty published/")
+    init.add_argument("folder", type=Path, help="the folder to make, e.g. northshire-dps")
     commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
     commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
     templates = commands.add_parser("templates", parents=[common],
@@ -85,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "templates":  # made from the schemas alone: no settings needed
             return _templates(args)
+        if args.command == "init":
+            return _init(args)
         if args.command == "desk" and args.desk_command == "add-user":
             return _add_user(args)
-        project = Project(args.data, args.output, args.content, args.theme, load_settings(args.settings),
+        project = Project(args.data, args.output, args.content, theme_folder(args.theme), load_settings(args.settings),
                           cache=args.cache, frozen=args.frozen)
         if args.command == "validate":
             validation = validate(project)
@@ -161,7 +169,7 @@ def _desk_config(args):
     from .desk.config import DeskConfig
 
     return DeskConfig(data=args.data, output=args.output, frozen=args.frozen, cache=args.cache, settings=args.settings,
-                      content=args.content, theme=args.theme, drafts=args.drafts, users=args.users, host=args.host,
+                      content=args.content, theme=theme_folder(args.theme), drafts=args.drafts, users=args.users, host=args.host,
                       port=args.port)
 
 
@@ -197,6 +205,23 @@ def _add_user(args) -> int:
         print(exc, file=sys.stderr)
         return EXIT_FAILED
     print(f"{args.name} can now sign in to the desk. Users are kept in {users.path}.")
+    return EXIT_OK
+
+
+def _init(args) -> int:
+    from .starter import InitError, init_folder
+
+    try:
+        init_folder(args.folder)
+    except InitError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"Could not make {args.folder}: {exc.strerror}. Nothing else was written.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Made {args.folder} for a new council. Next: open {args.folder / 'README.md'}; in short, cd "
+          f"{args.folder}, fill in pelicanconf.py and the tables in data/, then run dps-publish validate, "
+          "dps-publish build and dps-publish desk there.")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -254,7 +254,7 @@ def load_settings(path: Path | str) -> PublishSettings:
 
     path = Path(path)
     values = read_settings_file(path)
-    problems = check_settings(values, str(path))
+    problems = _point_at_commented_lines(check_settings(values, str(path)), path)
     if problems:
         raise SettingsError(path, problems)
     try:
@@ -283,6 +283,23 @@ def load_settings(path: Path | str) -> PublishSettings:
                           checked["DESK_MAX_PAYMENTS_MB"], tuple(checked["DESK_TRUSTED_PROXIES"]),
                           checked["DESK_USER_HEADER"]),
     )
+
+
+def _point_at_commented_lines(problems: list[SettingProblem], path: Path) -> list[SettingProblem]:
+    """A missing setting the file has as an example behind a # (as ``dps-publish init`` writes them) is shown on
+    that line, with what to do there."""
+    if not any(p.code == "setting-missing" for p in problems):
+        return problems
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    commented = {}
+    for number, line in enumerate(lines, start=1):
+        found = re.match(r"#\s*([A-Z][A-Z0-9_]*)\s*=", line)
+        if found:
+            commented.setdefault(found.group(1), number)
+    return [replace(p, line=commented[p.setting],
+                    message=f"not set: this line is an example with a # in front. Write the council's own value "
+                            f"there and remove the #, like {RULE[p.setting].example}.")
+            if p.code == "setting-missing" and p.setting in commented else p for p in problems]
 
 
 def check_settings(values: dict, file: str) -> list[SettingProblem]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from helpers import ROOT
+from helpers import ROOT, THEME
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Publisher:
     def folder_args(self) -> list[str]:
         return ["--data", str(self.data), "--output", str(self.output), "--frozen", str(self.frozen),
                 "--cache", str(self.cache), "--settings", str(self.settings), "--content", str(ROOT / "content"),
-                "--theme", str(ROOT / "theme")]
+                "--theme", str(THEME)]
 
 
 def make_publisher(root: Path, extra_settings: str = "") -> Publisher:

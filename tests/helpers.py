@@ -6,6 +6,7 @@ import atexit
 import csv
 import gzip
 import hashlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from dps_publish.pipeline import Project, build
 from dps_publish.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+THEME = ROOT / "dps_publish" / "theme"  # the theme that comes with the package
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="dps-tests-"))
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
@@ -36,7 +38,7 @@ def dps(args: list[str]) -> int:
 
 def project(data: Path, output: Path, settings: Path = ROOT / "pelicanconf.py", frozen: Path | None = None) -> Project:
     """A project on the repository's content and theme; frozen rounds default to the repository's own."""
-    return Project(data, output, ROOT / "content", ROOT / "theme", load_settings(settings),
+    return Project(data, output, ROOT / "content", THEME, load_settings(settings),
                    frozen=frozen if frozen is not None else ROOT / "published")
 
 
@@ -83,3 +85,17 @@ def file_texts(folder: Path):
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         yield path, data.decode("utf-8", errors="replace")
+
+
+# The second council's own settings (tests/fixtures/second-council), as a person fills in what init left them.
+COUNCIL = {"SITENAME": '"Everyday life support in Fenwold"', "COUNCIL_NAME": '"Fenwold County Council"',
+           "COUNCIL_AREA": '"Fenwold"', "COUNCIL_AREA_CODE": '"E10000099"', "COUNCIL_ORG_ID": '"GB-LAE-FNW"'}
+
+
+def fill_in(settings: Path, values: dict[str, str] = COUNCIL) -> None:
+    """Do what a settings file made by ``dps-publish init`` asks: write each of the council's lines, without its #."""
+    text = settings.read_text(encoding="utf-8")
+    for name, value in values.items():
+        text, count = re.subn(rf"^# {name} = .*$", f"{name} = {value}", text, flags=re.MULTILINE)
+        assert count == 1, f"{settings.name} has no commented {name} line to fill in"
+    settings.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_site, dps, scratch, set_cell, tree_digest
+from helpers import ROOT, THEME, build_site, dps, scratch, set_cell, tree_digest
 
 from dps_publish.pipeline import STAGE_NAMES
 from dps_publish.problems import DataProblems
@@ -121,7 +121,7 @@ def test_plain_existing_output_folder_is_replaced_whole(tmp_path):
 def _build_command(data: Path, output: Path) -> list[str]:
     return [sys.executable, "-m", "dps_publish", "build", "--data", str(data), "--output", str(output),
             "--settings", str(ROOT / "pelicanconf.py"), "--content", str(ROOT / "content"),
-            "--theme", str(ROOT / "theme"), "--cache", str(scratch())]
+            "--theme", str(THEME), "--cache", str(scratch())]
 
 
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.4])
@@ -150,7 +150,7 @@ def test_an_output_folder_that_cannot_be_made_gives_a_clear_error(tmp_path, caps
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
     code = dps(["build", "--data", str(ROOT / "data"), "--output", str(blocker / "output"),
-                 "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"), "--cache", str(tmp_path / "c")])
+                 "--content", str(ROOT / "content"), "--theme", str(THEME), "--cache", str(tmp_path / "c")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "is a file, not a folder" in err
@@ -169,7 +169,7 @@ def test_a_full_disk_or_unwritable_folder_gives_a_clear_error_and_keeps_output(d
 
     monkeypatch.setattr("dps_publish.output.swap_in", no_space)
     code = dps(["build", "--data", str(data_copy), "--output", str(output), "--content", str(ROOT / "content"),
-                 "--theme", str(ROOT / "theme"), "--frozen", str(ROOT / "published")])
+                 "--theme", str(THEME), "--frozen", str(ROOT / "published")])
     err = capsys.readouterr().err
     assert code == 2 and words in err and "Traceback" not in err
     assert "is unchanged" in err

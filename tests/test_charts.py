@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import lxml.html
-from helpers import ROOT, dps, project, set_cell
+from helpers import ROOT, THEME, dps, project, set_cell
 
 
 def _figures(output: Path):
@@ -120,7 +120,7 @@ def test_reconciliation_mismatch_is_on_the_money_page_and_in_the_build_summary(e
     assert "£9,547,321" in text and "£9,647,321" in text
     assert any("£9,547,321" in w and "£9,647,321" in w for w in result.warnings)
     assert dps(["build", "--data", str(ROOT / "data"), "--output", str(tmp_path / "out"), "--content",
-                 str(ROOT / "content"), "--theme", str(ROOT / "theme"), "--cache", str(tmp_path / "cache")]) == 0
+                 str(ROOT / "content"), "--theme", str(THEME), "--cache", str(tmp_path / "cache")]) == 0
     assert "£9,547,321" in capsys.readouterr().out
 
 

@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from dps_publish.sources.validate import validate_folder
 
 ROOT = Path(__file__).resolve().parents[1]
+THEME = ROOT / "dps_publish" / "theme"
 DATA = ROOT / "data"
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())
@@ -221,7 +222,7 @@ def test_build_of_refused_data_fails_cleanly_and_leaves_output_alone(name, tmp_p
     before = _folder_state(output)
     run = subprocess.run(
         [*_cli(), "build", "--data", str(data), "--output", str(output), "--settings", str(ROOT / "pelicanconf.py"),
-         "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"), "--cache", str(tmp_path / "cache"),
+         "--content", str(ROOT / "content"), "--theme", str(THEME), "--cache", str(tmp_path / "cache"),
          "--frozen", str(ROOT / "published")],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},

@@ -11,7 +11,7 @@ import sys
 import time
 
 from desk_support import make_publisher
-from helpers import ROOT, set_cell, tree_digest
+from helpers import ROOT, THEME, set_cell, tree_digest
 
 from dps_publish.desk import audit
 from dps_publish.desk.config import DeskConfig
@@ -22,7 +22,7 @@ from dps_publish.desk.publishing import journal_path, pending, recover
 
 def _config(publisher) -> DeskConfig:
     return DeskConfig(data=publisher.data, output=publisher.output, frozen=publisher.frozen, cache=publisher.cache,
-                      settings=publisher.settings, content=ROOT / "content", theme=ROOT / "theme",
+                      settings=publisher.settings, content=ROOT / "content", theme=THEME,
                       drafts=publisher.drafts, users=publisher.users)
 
 

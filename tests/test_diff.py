@@ -6,12 +6,12 @@ import json
 import shutil
 
 import lxml.html
-from helpers import ROOT, dps, read_rows, set_cell, write_rows
+from helpers import ROOT, THEME, dps, read_rows, set_cell, write_rows
 from test_open_data import one_round_data  # noqa: F401 - the fixture: the data after round one
 
 
 def _cli(*args) -> int:
-    return dps([*args, "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+    return dps([*args, "--content", str(ROOT / "content"), "--theme", str(THEME),
                  "--settings", str(ROOT / "pelicanconf.py")])
 
 

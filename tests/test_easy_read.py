@@ -7,7 +7,7 @@ import shutil
 
 import lxml.html
 import pytest
-from helpers import ROOT, read_rows, write_rows
+from helpers import ROOT, THEME, read_rows, write_rows
 
 from dps_publish.problems import DataProblems
 from dps_publish.site.sitecheck import _term_pattern
@@ -152,7 +152,7 @@ def _build(project_copy):
     from dps_publish.pipeline import Project, build
     from dps_publish.settings import load_settings
 
-    project = Project(project_copy / "data", project_copy / "output", project_copy / "content", ROOT / "theme",
+    project = Project(project_copy / "data", project_copy / "output", project_copy / "content", THEME,
                       load_settings(ROOT / "pelicanconf.py"), frozen=ROOT / "published")
     return build(project)
 

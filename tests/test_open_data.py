@@ -12,7 +12,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers import ROOT, dps, file_texts, project, read_rows, set_cell, tree_digest, write_rows
+from helpers import ROOT, THEME, dps, file_texts, project, read_rows, set_cell, tree_digest, write_rows
 
 from dps_publish.problems import BuildError
 from dps_publish.sources.schemas import load_schema
@@ -41,7 +41,7 @@ def one_round_data(tmp_path):
 
 
 def _cli(*args) -> int:
-    return dps([*args, "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+    return dps([*args, "--content", str(ROOT / "content"), "--theme", str(THEME),
                  "--settings", str(ROOT / "pelicanconf.py")])
 
 

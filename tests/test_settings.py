@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers import ROOT, dps, tree_digest
+from helpers import ROOT, THEME, dps, tree_digest
 
 from dps_publish.cli import EXIT_SETTINGS
 from dps_publish.settings import REQUIRED, RULES, SettingsError, load_settings
@@ -45,7 +45,7 @@ def problems_of(path: Path) -> list:
 
 
 def cli(*args: str) -> list[str]:
-    return [*args, "--data", str(ROOT / "data"), "--content", str(ROOT / "content"), "--theme", str(ROOT / "theme"),
+    return [*args, "--data", str(ROOT / "data"), "--content", str(ROOT / "content"), "--theme", str(THEME),
             "--frozen", str(ROOT / "published")]
 
 

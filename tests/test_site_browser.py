@@ -498,6 +498,11 @@ def test_every_page_but_search_works_without_javascript(nojs_pass):
 
 
 def test_nu_html_checker_finds_no_errors(site):
+    nu_check(site)
+
+
+def nu_check(site: Path) -> None:
+    """Fail, listing them by message, if the Nu HTML Checker finds an error in any page of the built ``site``."""
     java = shutil.which("java")
     if not java:
         pytest.fail("Java is not installed: the Nu HTML Checker (vnu.jar) needs it. Install Java 17.", pytrace=False)

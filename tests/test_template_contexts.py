@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from helpers import ROOT, project
+from helpers import ROOT, THEME, project
 
 from dps_publish.model.build import build_model
 from dps_publish.opendata.publication import plan_publication
@@ -43,7 +43,6 @@ from dps_publish.site.templating import jinja_environment, template_filters, tem
 from dps_publish.site.writer import late_context, sitemap_entries
 from dps_publish.sources.validate import validate_folder
 
-THEME = ROOT / "theme"
 LAYOUTS = {"base.html"}  # rendered as part of every page: it reads only names every template has
 TEMPLATES = sorted(p.name for p in (THEME / "templates").glob("*.html")
                    if not p.name.startswith("_") and p.name not in LAYOUTS)

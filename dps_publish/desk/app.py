@@ -29,7 +29,7 @@ from .. import pipeline
 from ..opendata.summary import KIND_HEADINGS
 from ..problems import BuildError, DataProblems
 from ..settings import PublishSettings
-from ..site.assets import GOVUK_CSS, council_css, frontend_dist
+from ..site.assets import site_css
 from ..sources.schemas import TABLE_ORDER
 from . import audit
 from .auth import COOKIE, AuthError, Sessions, Users, clean_name, is_loopback, session_secret, token_ok
@@ -689,19 +689,12 @@ async def asset(request: Request):
     if name == "govuk.css":
         css = desk.__dict__.get("_govuk_css")
         if css is None:
-            source = frontend_dist(_frontend_root(desk)) / GOVUK_CSS
-            css = council_css(source.read_text(encoding="utf-8"))
-            desk.__dict__["_govuk_css"] = css
+            css = desk.__dict__["_govuk_css"] = site_css()
         return Response(css, media_type="text/css", headers={"cache-control": "max-age=3600"})
     if name in ("desk.css", "desk.js"):
         kind = "text/css" if name.endswith(".css") else "text/javascript"
         return FileResponse(HERE / "static" / name, media_type=kind, headers={"cache-control": "no-cache"})
     raise HTTPException(404, "There is no such file.")
-
-
-def _frontend_root(desk: Desk) -> Path:
-    """The folder whose ``node_modules/`` holds GOV.UK Frontend: beside the theme, as for a build."""
-    return desk.config.theme.parent
 
 
 async def http_error(request: Request, exc: HTTPException):

@@ -49,6 +49,7 @@ def build_model(tables: dict[str, SourceTable], *, example_data: bool = True, th
         naming=tuple(rows["naming"]),
         glossary=tuple(sorted(rows["glossary"], key=lambda g: g.term.lower())),
         reconciliations=tuple(reconcile_spend(rows.get("spend", []))),
+        small_number_threshold=threshold,
     )
     return model
 

@@ -185,7 +185,7 @@ class KpiValue:
     DERIVED_FIELDS: ClassVar[dict] = {
         "withheld": {"name": "withheld", "type": "boolean",
                      "description": "True where a count of people, or a value worked out from one, is withheld: "
-                                    "counts of fewer than 5 people, and one more count beside each so that the "
+                                    "counts of fewer than {threshold} people, and one more count beside each so that the "
                                     "small one cannot be worked out by subtraction. Withheld cells are empty."},
         "rating": {"name": "rating", "type": "string",
                    "description": "The value rated against the target with the Procurement Act 2023 labels.",
@@ -255,6 +255,7 @@ class SiteModel:
     naming: tuple[NamingTerm, ...] = ()
     glossary: tuple[GlossaryTerm, ...] = ()
     reconciliations: tuple[Reconciliation, ...] = ()
+    small_number_threshold: int = 5  # counts of people below it are withheld
     _lookups: dict[str, dict] = field(default_factory=dict, init=False, compare=False, repr=False)  # the look-ups below
     _derived: dict[tuple, object] = field(default_factory=dict, init=False, compare=False, repr=False)  # see derived()
 
@@ -360,3 +361,12 @@ class SiteView:
 
     def fingerprint_parts(self) -> tuple:
         return tuple(getattr(self._model, name) for name in self.SITE_WIDE)
+
+
+def derived_fields(cls, threshold: int) -> dict | None:
+    """The columns of ``cls`` the model works out, described for a publisher whose small-number threshold is given."""
+    fields = getattr(cls, "DERIVED_FIELDS", None)
+    if fields is None:
+        return None
+    return {name: {**spec, "description": spec["description"].replace("{threshold}", str(threshold))}
+            for name, spec in fields.items()}

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..model.payments import to_csv as payments_csv
-from ..model.publishable import PUBLISHED, SiteModel
+from ..model.publishable import PUBLISHED, SiteModel, derived_fields
 from ..settings import PublishSettings
 from ..sources.schemas import load_schema, published_schema
 from ..words import slug
@@ -107,7 +107,7 @@ def _table_resource(model: SiteModel, name: str, cls) -> Resource:
     else:
         data, as_json = table_csv(rows, names), tuple(rows)
     source = load_schema(name).descriptor
-    schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
+    schema = published_schema(name, names, derived_fields(cls, model.small_number_threshold))
     return Resource(name, data, as_json, csv_resource(
         name, f"{name}.csv", data, schema, title=source.get("title", name),
         description=source.get("description", "")))
@@ -164,6 +164,11 @@ def package_version(model: SiteModel, resources: list[Resource], latest: dict | 
     return latest["version"]
 
 
+def _listed(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path, *,
                        latest: dict | None = None, exclude: tuple[str, ...] = ()) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,14 +180,13 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
     created = dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc)
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": f"{slug(settings.council_area)}-everyday-life-activities",
+        "name": f"{slug(settings.council_area)}-adult-social-care-commissioning",
         "id": f"{settings.site_url}/data/datapackage.json",
         "title": f"{settings.council_name}: adult social care commissioning open data",
         "description": (
             "Programmes, lots, rounds, providers and where they give support, money figures, KPIs, the "
-            "procurement timetable, payments over £500, the naming register and the glossary of the "
-            "Everyday Life Activities, Skills Development and Training Opportunities Dynamic Purchasing "
-            "System and related programmes. " + ATTRIBUTION
+            "procurement timetable, payments over £500, the naming register and the glossary of "
+            f"{_listed(p.name for p in model.programmes)}. " + ATTRIBUTION
             + (" Provider entries, listings, KPIs and payments in this package are EXAMPLE DATA, not real "
                "organisations." if model.example_data else "")
             + (REHEARSAL if settings.rehearsal else "")

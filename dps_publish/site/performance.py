@@ -70,7 +70,8 @@ def kpi_section(model: SiteModel, programme: Programme, definition: KpiDefinitio
         (pid, model.provider(pid).name,
          tuple(next((r for r in rows if r.provider_id == pid and r.period == p), None) for p in periods))
         for pid in providers)
-    chart = kpi_chart(definition, [whole.get(p) for p in periods], periods) if whole else None
+    chart = kpi_chart(definition, [whole.get(p) for p in periods], periods,
+                      threshold=model.small_number_threshold) if whole else None
     latest = whole[max(whole)] if whole else None
     return KpiSection(definition, chart, periods, by_lot, by_provider, latest,
                       lot_comparison_chart(definition, lots, by_lot, periods))
@@ -138,13 +139,13 @@ def lot_performance(model: SiteModel, programme_id: str, lot_id: str) -> tuple[L
         chart = None
         if any(v.value is not None for v in rows.values()):
             chart = kpi_chart(definition, [rows[p] for p in periods], periods, scope=f"lot {lot_id}",
-                              chart_id=f"kpi-{definition.kpi_id}-lot-{lot_id}")
+                              chart_id=f"kpi-{definition.kpi_id}-lot-{lot_id}", threshold=model.small_number_threshold)
         found.append(LotKpi(definition, chart, rows[periods[-1]]))
     return tuple(found)
 
 
 def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods: tuple[str, ...],
-              scope: str = "whole programme", chart_id: str | None = None) -> Chart:
+              scope: str = "whole programme", chart_id: str | None = None, threshold: int = 5) -> Chart:
     kind = UNIT_KIND[definition.unit]
     rows = tuple(
         {"period": p, "value": v.value if v else None, "target": definition.target,
@@ -178,8 +179,8 @@ def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods:
                Column("target", "Target", kind), Column("rating", "Rating"))
     notes = ()
     if any(r["value_withheld"] for r in rows):
-        notes = ("A withheld value is not drawn. Counts of fewer than 5 people are withheld, with one more count "
-                 "beside each so the small one cannot be worked out.",)
+        notes = (f"A withheld value is not drawn. Counts of fewer than {threshold} people are withheld, with one more "
+                 "count beside each so the small one cannot be worked out.",)
     return Chart(chart_id or f"kpi-{definition.kpi_id}", title, kpi_summary(definition, rows), columns, rows, spec,
                  notes)
 

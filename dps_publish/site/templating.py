@@ -75,15 +75,15 @@ def template_globals(model: SiteModel, settings: PublishSettings) -> dict[str, o
     return {f.name: getattr(names, f.name) for f in dataclasses.fields(names)}
 
 
-def data_dictionary() -> tuple[DictionaryTable, ...]:
+def data_dictionary(threshold: int = 5) -> tuple[DictionaryTable, ...]:
     """Every published table and column, from the published schemas themselves."""
-    from ..model.publishable import PUBLISHED
+    from ..model.publishable import PUBLISHED, derived_fields
     from ..sources.schemas import load_schema, published_schema
 
     tables = []
     for name, cls in PUBLISHED.items():
         names = [f.name for f in dataclasses.fields(cls)]
-        schema = published_schema(name, names, getattr(cls, "DERIVED_FIELDS", None))
+        schema = published_schema(name, names, derived_fields(cls, threshold))
         source = load_schema(name).descriptor
         fields = tuple(DictionaryField(f["name"], f.get("type", "string"), f.get("description", ""),
                                        _field_rules(f.get("constraints", {}))) for f in schema["fields"])

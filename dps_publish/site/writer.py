@@ -97,7 +97,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
         logging.getLogger("pelican").removeHandler(handler)
     if handler.messages:
         raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
-    write_assets(theme.parent, out)
+    write_assets(out)
     return charts
 
 
@@ -215,7 +215,7 @@ class DataPagesGenerator:
 
     def _context(self, page: Page, entries: tuple[SitemapEntry, ...]) -> PageContext:
         """The page's context; a few pages get theirs only now (the sitemap, search shards, data downloads)."""
-        context = late_context(page, entries, self.build.publication)
+        context = late_context(page, entries, self.build.publication, self.model.small_number_threshold)
         expected = context_class(page.template)
         if type(context) is not expected:
             raise BuildError(f"the page {page.path or '/'} gives its template {page.template}.html a "
@@ -224,7 +224,7 @@ class DataPagesGenerator:
         return context
 
 
-def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication) -> PageContext:
+def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication, threshold: int = 5) -> PageContext:
     """The context of a page that shows what is known only once every page is listed or the open data planned."""
     if page.template == "sitemap":
         return SitemapContext(entries)
@@ -233,7 +233,7 @@ def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication) -> 
     if page.template == "data":
         return DataContext(publication, data_resources())
     if page.template == "data_dictionary":
-        return DataDictionaryContext(data_dictionary())
+        return DataDictionaryContext(data_dictionary(threshold))
     if page.template == "data_changelog":
         return ChangelogContext(publication)
     if page.template == "data_policies":
