@@ -119,3 +119,16 @@ def test_the_theme_is_the_packaged_one_unless_the_folder_has_its_own(tmp_path):
     assert assets.theme_folder(None, tmp_path) == tmp_path / "theme"
     assert assets.theme_folder(tmp_path / "mine", tmp_path) == tmp_path / "mine"
     assert not (ROOT / "theme").exists(), "the example uses the packaged theme, as a new council's folder does"
+
+
+def test_the_package_data_ships_every_file_of_the_theme_and_govuk_frontend():
+    """An installed dps-publish (a wheel, not this checkout) has the whole theme: pyproject's globs cover it."""
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = set()
+    for package, patterns in globs.items():
+        base = ROOT.joinpath(*package.split("."))
+        shipped |= {p for pattern in patterns for p in base.glob(pattern) if p.is_file()}
+    needed = {p for folder in (assets.PACKAGED_THEME, assets.FRONTEND) for p in folder.rglob("*") if p.is_file()}
+    assert needed and not needed - shipped, sorted(str(p.relative_to(ROOT)) for p in needed - shipped)
