@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--work", type=Path, default=Path("/tmp/dps-bench"))
     parser.add_argument("--validate-only", action="store_true", help="measure only validate, cold and again")
+    parser.add_argument("--open-referral-only", action="store_true",
+                        help="measure only the Open Referral UK API files: how many, how big, how long")
     args = parser.parse_args(argv)
     work = args.work
     data = args.data
@@ -98,6 +100,8 @@ def main(argv=None) -> int:
     common = ["--data", str(bench_data), "--output", str(output), "--cache", str(cache), "--frozen", str(frozen)]
     dps = str(BIN / "dps-publish")
     figures = {}
+    if args.open_referral_only:
+        return open_referral_figures(bench_data, work / "openreferral")
     validate_cache = work / "validate-cache"
     shutil.rmtree(validate_cache, ignore_errors=True)
     validate = [dps, "validate", "--data", str(bench_data), "--cache", str(validate_cache)]
@@ -132,6 +136,37 @@ def main(argv=None) -> int:
     print(f"| payments cell checks: ours | {ours:.1f} s | |")
     print(f"| payments cell checks: frictionless row by row | {theirs:.1f} s | |")
     print(f"| ratio | {theirs / ours:.1f} times faster | at least 10 |")
+    for line in api_size_rows(output / "data" / "openreferral" / "api"):
+        print(line)
+    return 0
+
+
+def api_size_rows(api: Path) -> list[str]:
+    """The Open Referral UK API files' sizes, as rows of the figures table."""
+    each = [p.stat().st_size for p in (api / "services").glob("*.json")]
+    listing = (api / "services.json").stat().st_size
+    return [f"| Open Referral UK API: services.json (one page, {len(each):,} services) | {listing / 1e6:.1f} MB | |",
+            f"| Open Referral UK API: services/<id>.json, all / largest | {sum(each) / 1e6:.1f} MB / "
+            f"{max(each) / 1e3:.1f} KB | |"]
+
+
+def open_referral_figures(data: Path, folder: Path) -> int:
+    """Write only the Open Referral UK files from ``data`` into ``folder`` and print their figures."""
+    import time
+
+    from dps_publish.model.build import build_model
+    from dps_publish.opendata.openreferral import write_open_referral
+    from dps_publish.settings import load_settings
+    from dps_publish.sources.validate import validate_folder
+
+    model = build_model(validate_folder(data).tables)
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    write_open_referral(model, load_settings(ROOT / "pelicanconf.py"), folder)
+    seconds = time.perf_counter() - start
+    print(f"| Open Referral UK package and API written | {seconds:.1f} s | |")
+    for line in api_size_rows(folder / "api"):
+        print(line)
     return 0
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections import defaultdict
 from pathlib import Path
 
 import frictionless
@@ -154,6 +155,68 @@ def test_no_applied_only_provider_appears(package):
     names = {p["name"] for p in providers if p["provider_id"] in applied_only}
     ids = Ids(load_settings(ROOT / "pelicanconf.py").council_org_id)
     hidden = applied_only | names | {ids.organization(p) for p in applied_only}
-    for path in sorted(package.iterdir()):
+    for path in sorted(p for p in package.rglob("*") if p.is_file()):  # the API files too
         text = path.read_text(encoding="utf-8")
         assert not [h for h in hidden if h in text], f"{path.name} names an organisation that only applied"
+
+
+# -- the same directory as the Open Referral UK API would serve it ------------------------------------------------
+
+API_SCHEMAS = PROFILE / "api"
+
+
+def api_validator(name: str):
+    """A validator for one of the profile's compiled API schemas (``shared/oruk/api/``), formats checked."""
+    import jsonschema
+
+    path = API_SCHEMAS / name
+    if not path.exists():
+        reason = f"the Open Referral UK API schemas are not at {API_SCHEMAS}, so the API files are not checked"
+        print(reason)
+        pytest.skip(reason)
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def _errors(validator, document) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_each_service_file_is_what_the_api_serves_at_services_id(package):
+    validator = api_validator("service.json")
+    services = {row["id"]: row for row in tables(package)["service"][1]}
+    files = sorted((package / "api" / "services").glob("*.json"))
+    assert {f.stem for f in files} == set(services), "one file per service, named by its id"
+    areas = defaultdict(set)
+    for row in tables(package)["service_area"][1]:
+        areas[row["service_id"]].add(row["id"])
+    for file in files:
+        service = json.loads(file.read_text(encoding="utf-8"))
+        assert not _errors(validator, service), f"{file.name}:\n  " + "\n  ".join(_errors(validator, service)[:10])
+        assert service["id"] == file.stem and service["name"] == services[file.stem]["name"]
+        assert service["organization"]["id"] == services[file.stem]["organization_id"]
+        assert {a["id"] for a in service["service_areas"]} == areas[file.stem], "its areas, nested"
+
+
+def test_the_services_list_is_one_page_holding_every_service(package):
+    import jsonschema
+
+    page = json.loads((package / "api" / "services.json").read_text(encoding="utf-8"))
+    openapi = json.loads((API_SCHEMAS / "openapi.json").read_text(encoding="utf-8")) if API_SCHEMAS.exists() else None
+    if openapi is None:
+        pytest.skip(f"the Open Referral UK API schemas are not at {API_SCHEMAS}")
+    paging = openapi["components"]["schemas"]["Page"]
+    assert set(paging["properties"]) <= set(page), "every paging field of the profile's Page"
+    assert not list(jsonschema.Draft202012Validator(paging).iter_errors(page))
+    item = api_validator("service_list.json")
+    for service in page["contents"]:
+        assert not _errors(item, service), _errors(item, service)[:10]
+    count = len(tables(package)["service"][1])
+    assert (page["total_items"], page["size"], page["total_pages"], len(page["contents"])) == (count, count, 1, count)
+    assert page["first_page"] and page["last_page"] and not page["empty"]
+
+
+def test_the_api_check_can_fail():
+    validator = api_validator("service.json")
+    assert _errors(validator, {"id": "not-a-uuid", "name": "x", "status": "active", "email": "nope"})
+    assert _errors(validator, {"name": "no id"})

@@ -15,6 +15,12 @@ every column the profile declares for it, empty where we know nothing.
 - ``contact`` and ``phone``: the profile links a phone number to a service only
   through a contact, so each service with a phone number gets one of each.
 
+Open Referral UK judges compliance on its API, not on CSV files, so the same
+rows are also written as the API would serve them (``api/``, see
+``write_api``): ``services.json``, one page of the ``/services`` list holding
+every service, and ``services/<id>.json`` for each, shaped by the profile's
+compiled API schemas (``shared/oruk/api/``, checked in the tests).
+
 Ids are UUIDs made with ``uuid5`` from our own keys under a namespace fixed
 for the council, so the same provider or listing keeps its id in every build.
 """
@@ -223,10 +229,13 @@ def rows_csv(rows: list[dict], names: list[str]) -> bytes:
 
 
 def write_open_referral(model: SiteModel, settings: PublishSettings, folder: Path) -> dict:
-    """Write the Open Referral UK CSV files and their ``datapackage.json`` into ``folder``; return the descriptor."""
+    """Write the Open Referral UK CSV files and their ``datapackage.json`` into ``folder``, and the same as its API
+    would serve it into ``folder/api``; return the descriptor."""
     folder.mkdir(parents=True, exist_ok=True)
     resources_out = []
-    for name, rows in open_referral_tables(model, settings).items():
+    tables = open_referral_tables(model, settings)
+    write_api(tables, folder / API_FOLDER)
+    for name, rows in tables.items():
         source = profile_resource(name)
         data = rows_csv(rows, [f["name"] for f in source["schema"]["fields"]])
         (folder / source["path"]).write_bytes(data)
@@ -236,6 +245,65 @@ def write_open_referral(model: SiteModel, settings: PublishSettings, folder: Pat
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     return descriptor
+
+
+API_FOLDER = "api"
+# The one-to-one fields of a service: what a page of the /services list holds for each (service_list.json).
+LIST_FIELDS = ("id", "organization_id", "name", "description", "url", "email", "status", "fees", "accreditations",
+               "minimum_age", "maximum_age", "assured_date", "assurer_email", "alert", "last_modified")
+# The lists /services/{id} nests in a service; those we know nothing for are empty.
+NESTED_LISTS = ("schedules", "service_areas", "service_at_locations", "languages", "funding", "cost_options",
+                "contacts", "attributes")
+
+
+def _known(row: dict) -> dict:
+    """A row as JSON gives it: a value we do not know is left out (the schemas type it, so null would be wrong)."""
+    return {k: v for k, v in row.items() if v is not None and v != ""}
+
+
+def api_services(tables: dict[str, list[dict]]) -> list[dict]:
+    """Every service as ``/services/{id}`` returns it: its organization, service areas and contacts nested."""
+    organizations = {o["id"]: _known(o) for o in tables["organization"]}
+    nested = {"service_areas": tables["service_area"], "contacts": tables["contact"]}
+    by_service = {name: {} for name in nested}
+    for name, rows in nested.items():
+        for row in rows:
+            by_service[name].setdefault(row["service_id"], []).append(_known(row))
+    services = []
+    for row in tables["service"]:
+        service = _known(row)
+        service["organization"] = organizations[row["organization_id"]]
+        for name in NESTED_LISTS:
+            service[name] = by_service.get(name, {}).get(row["id"], [])
+        services.append(service)
+    return services
+
+
+def api_service_page(services: list[dict]) -> dict:
+    """The ``/services`` list as one page holding every service, with the profile's paging fields."""
+    return {
+        "total_items": len(services), "total_pages": 1, "page_number": 1, "size": len(services),
+        "first_page": True, "last_page": True, "empty": not services,
+        "contents": [{**{k: s[k] for k in LIST_FIELDS if k in s}, "organization": s["organization"]}
+                     for s in services],
+    }
+
+
+def _json_bytes(value) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_api(tables: dict[str, list[dict]], folder: Path) -> list[Path]:
+    """``services.json`` and ``services/<id>.json`` in ``folder``, as the Open Referral UK API would serve them."""
+    services = api_services(tables)
+    (folder / "services").mkdir(parents=True, exist_ok=True)
+    written = [folder / "services.json"]
+    written[0].write_bytes(_json_bytes(api_service_page(services)))
+    for service in services:
+        path = folder / "services" / f"{service['id']}.json"
+        path.write_bytes(_json_bytes(service))
+        written.append(path)
+    return written
 
 
 def package_descriptor(model: SiteModel, settings: PublishSettings, resources_out: list[dict]) -> dict:
