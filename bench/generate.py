@@ -346,6 +346,7 @@ def make_providers(rng: np.random.Generator, rand: random.Random, n: int, taken_
             name=name,
             organisation_type=org_type,
             registration_number=registration,
+            size=provider_size(rand, org_type),
             website=f"https://www.example.org/{s}" if rand.random() < 0.93 else "",
             phone=phone if rand.random() < 0.97 else "",
             email=(f"{rand.choice(['info', 'hello', 'contact', 'enquiries'])}@{s}.example.org"
@@ -395,6 +396,16 @@ def provider_name(rand: random.Random, org_type: str, t: dict) -> tuple[str, str
         return core, core
     tail = rand.choice(["", " Co-operative", " Committee", " Members' Club", " Volunteers"])
     return f"{core}{tail}", f"{core}{tail}"
+
+
+def provider_size(rand: random.Random, org_type: str) -> str:
+    """A Companies Act size band (a micro-enterprise is micro), blank for about one in eight: not known."""
+    if org_type == "micro-enterprise":
+        return "micro"
+    if rand.random() < 0.125:
+        return ""
+    bands = {"company": ["small", "medium", "large"], "public-body": ["large"]}.get(org_type, ["micro", "small", "medium"])
+    return rand.choice(bands)
 
 
 def registration_number(rand: random.Random, org_type: str, used: set[str]) -> str:
@@ -731,27 +742,36 @@ def make_payments(rng: np.random.Generator, rand: random.Random, n: int, provide
     pence[refund] = -(50_001 + (pence[refund] - 50_001) // 10)
     amount = pence / 100
 
-    vat_p = np.where(ind, 0.0, np.where(other, np.array(other_vat)[other_pick], 0.05))
-    vat = (rng.random(n) < vat_p).astype(np.int8)
+    # irrecoverable VAT: none for most (care is exempt), a fifth of the amount on some other suppliers' bills
+    vat_p = np.where(ind, 0.0, np.where(other, np.array(other_vat)[other_pick], 0.0))
+    vat = np.where((rng.random(n) < vat_p) & ~refund, np.round(amount * 0.2, 2), 0.0)
 
     # dates: working days of the financial year, in order, numbered in that order
     days = pd.bdate_range(f"{PAYMENT_YEAR}-04-01", f"{PAYMENT_YEAR + 1}-03-31")
     day_code = np.sort(rng.integers(0, len(days), size=n))
     width = max(7, len(str(n)))
     transaction_ids = [f"AP-{PAYMENT_YEAR}-{i:0{width}d}" for i in range(1, n + 1)]
+    # purpose: the expense type and the month, as a finance system's narrative reads
+    month_of_day = np.array([d.month for d in days], dtype=np.int64)
+    month_names = [f"{m:%B %Y}" for m in pd.date_range(f"{PAYMENT_YEAR}-04-01", periods=12, freq="MS")]
+    month_code = (month_of_day[day_code] - 4) % 12
+    purposes = [f"{t}, {m}" for t in expense_types for m in month_names]
 
     return pd.DataFrame({
         "transaction_id": transaction_ids,
         "payment_date": pd.Categorical.from_codes(day_code, [d.strftime("%Y-%m-%d") for d in days]),
         "supplier_name": pd.Categorical.from_codes(supplier_code, supplier_names),
         "supplier_type": pd.Categorical.from_codes(supplier_type, ["organisation", "individual"]),
+        "supplier_id": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),  # the provider's number is used
         "provider_id": pd.Categorical.from_codes(provider_code, list(prov_ids)),
         "programme_id": pd.Categorical.from_codes(programme_code, list(PROGRAMMES)),
+        "lot_id": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),
         "expense_area": pd.Categorical.from_codes(area, ["Adult Social Care and Health",
                                                          "Children, Young People and Education"]),
         "expense_type": pd.Categorical.from_codes(expense, expense_types),
+        "purpose": pd.Categorical.from_codes(expense.astype(np.int64) * 12 + month_code, purposes),
         "amount_gbp": amount,
-        "vat_recoverable": pd.Categorical.from_codes(vat, ["no", "yes"]),
+        "irrecoverable_vat_gbp": np.where(vat > 0, vat, np.nan),
     })
 
 
@@ -877,6 +897,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = example["payments"][example["payments"]["payment_date"] < "2023-07-01"]
     path = out / "payments.csv"
     kept.to_csv(path, index=False, lineterminator="\n")
+    assert list(payments.columns) == list(kept.columns), "the generated payments' columns are the example's"
     payments.to_csv(path, index=False, header=False, mode="a", lineterminator="\n", float_format="%.2f",
                     chunksize=200_000)
     counts["payments"] = len(kept) + len(payments)

@@ -32,6 +32,7 @@ CODES = {
     # the header
     "missing-label": "a required or key column is missing",
     "extra-label": "a column the contract does not know",
+    "replaced-label": "a column the contract used to have, now replaced by another",
     "duplicate-label": "two columns have the same name",
     "blank-label": "a column with values has no heading",
     # cells (frictionless' names where the meaning is the same)
@@ -50,6 +51,11 @@ CODES = {
     "missing-rounds": "a dynamic purchasing system without rounds",
     "left-date-missing": "a provider left but the date is missing",
     "left-date-unexpected": "a left date for a provider that has not left",
+    "provider-size-mismatch": "a micro-enterprise given a size other than micro",
+    "payment-individual-supplier-id": "a payment to an individual with a supplier id",
+    "payment-supplier-id-mismatch": "a payment's supplier id is not its provider's registration number",
+    "payment-lot-without-programme": "a payment names a lot but not its programme",
+    "payment-vat-sign": "irrecoverable VAT that goes the other way from the payment",
     "lot-closed": "a provider joining a lot that closed after the first round",
     "not-a-district": "a district that does not exist",
     "kpi-out-of-range": "a percentage outside 0 to 100",

@@ -144,7 +144,7 @@ def test_contracts_register_has_a_row_per_supplier_on_a_lot(example_build):
     with open(output / "data" / "transparency" / "contracts-register.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(result.model.listings)
-    assert {"Reference", "Supplier name", "Start date", "SME", "VCSE"} <= set(rows[0])
+    assert {"Reference number", "Supplier name", "Start date", "SME", "VCSE"} <= set(rows[0])
 
 
 def test_data_dictionary_lists_every_published_column_of_every_table(example_build):

@@ -27,12 +27,13 @@ HAND_FILLED = {
         "easy_read_summary": "The council buys support this way.", "route": "framework", "status": "planning",
         "start_date": dt.date(2025, 4, 1), "end_date": dt.date(2028, 3, 31),
         "decision_numbers": "24/00012; 24/00013", "buyer": "Kent County Council",
+        "department": "Adult Social Care and Health", "review_date": dt.date(2027, 4, 1),
     },
     "lots": {
         "programme_id": "care-and-support-in-the-home", "lot_id": "7", "name": "Example lot",
         "easy_read_name": "Example support", "description": "Support given as an example.",
         "easy_read_description": "This is an example.", "reopens": "no", "support_modes": "in-person; virtual",
-        "funder": "NHS Kent and Medway",
+        "funder": "NHS Kent and Medway", "review_date": dt.date(2026, 10, 1),
     },
     "rounds": {
         "programme_id": "everyday-life-activities", "round_id": "2024-04-third", "title": "Third round",
@@ -42,6 +43,7 @@ HAND_FILLED = {
     "providers": {
         "provider_id": "example-makers", "name": "Example Makers CIC", "organisation_type": "charity",
         "registration_number": 1152787,  # pasted in as a number: it must read as 1152787, not 1152787.0
+        "size": "small",
         "website": "https://www.example.org/example-makers", "phone": "+44 1622 000999",
         "email": "info@example-makers.example.org", "description": "We make things.",
         "easy_read_description": "We make things.", "main_contact_name": "Alex Example",
@@ -76,10 +78,10 @@ HAND_FILLED = {
     },
     "payments": {
         "transaction_id": "AP-2099-000001", "payment_date": dt.date(2024, 3, 28),
-        "supplier_name": "Hop Garden Makers CIC", "supplier_type": "organisation",
-        "provider_id": "hop-garden-makers", "programme_id": "everyday-life-activities",
+        "supplier_name": "Hop Garden Makers CIC", "supplier_type": "organisation", "supplier_id": "",
+        "provider_id": "hop-garden-makers", "programme_id": "everyday-life-activities", "lot_id": "1a",
         "expense_area": "Adult Social Care and Health", "expense_type": "Day opportunities",
-        "amount_gbp": -250.75, "vat_recoverable": "no",
+        "purpose": "Day activities, refund of March 2024", "amount_gbp": -250.75, "irrecoverable_vat_gbp": 0,
     },
     "naming": {
         "term": "day care", "preferred": "everyday life activities", "applies_to": "easy-read",

@@ -124,8 +124,8 @@ def test_xlsx_problem_is_placed_on_the_spreadsheet_row(data_copy):
     _csv_to_xlsx(data_copy / "providers.csv")
     [problem] = validate_folder(data_copy).problems
     assert (problem.file, problem.row, problem.column, problem.code) == ("providers.xlsx", 14, "website", "constraint-error")
-    assert (problem.sheet, problem.cell) == ("Sheet", "E14")  # openpyxl names a new workbook's sheet "Sheet"
-    assert str(problem).startswith('providers.xlsx, sheet Sheet, cell E14 (row 14, column website): "www.example" '
+    assert (problem.sheet, problem.cell) == ("Sheet", "F14")  # openpyxl names a new workbook's sheet "Sheet"
+    assert str(problem).startswith('providers.xlsx, sheet Sheet, cell F14 (row 14, column website): "www.example" '
                                    'is not a web address')
 
 

@@ -3,8 +3,9 @@
 The source table can hold millions of rows, so its publishable form is a
 frame of strings with exactly the ``Payment`` columns (no other column can
 reach ``output/``), already redacted: a payment to an individual is published
-as ``REDACTED - personal data`` and carries no ``provider_id``; a payment to an
-organisation carries a ``provider_id`` only when that provider is public.
+as ``REDACTED - personal data``, its purpose as its expense type, and carries
+no ``provider_id``; a payment to an organisation carries a ``provider_id`` and
+``lot_id`` only when that provider is public.
 Values are written exactly as the rest of the data package writes them.
 """
 
@@ -21,15 +22,27 @@ REDACTED = "REDACTED - personal data"
 COLUMNS = [f.name for f in dataclasses.fields(Payment)]
 
 
-def publishable_payments(frame: pd.DataFrame | None, public_ids: set[str]) -> pd.DataFrame:
+def publishable_payments(frame: pd.DataFrame | None, public_ids: set[str],
+                         registration_numbers: dict[str, str] | None = None) -> pd.DataFrame:
+    """The payments as published: an individual's name and purpose withheld, a provider's registration number as
+    the supplier id where the table leaves it blank, the provider and lot only where the provider is public, and
+    blank irrecoverable VAT as 0."""
     if frame is None:
         return pd.DataFrame({c: pd.Series([], dtype="str") for c in COLUMNS})
     out = frame[COLUMNS].copy()
     individual = out["supplier_type"] == "individual"
     out.loc[individual, "supplier_name"] = REDACTED
+    out.loc[individual, "purpose"] = out.loc[individual, "expense_type"]  # the table's words may name them
+    if registration_numbers:
+        fill = (out["supplier_id"] == "") & (out["provider_id"] != "") & ~individual
+        if fill.any():
+            out.loc[fill, "supplier_id"] = out.loc[fill, "provider_id"].map(registration_numbers).fillna("")
     hidden = individual | ~out["provider_id"].isin(public_ids)
     out.loc[hidden, "provider_id"] = ""
+    out.loc[hidden, "lot_id"] = ""
     out["amount_gbp"] = money_text(out["amount_gbp"])
+    vat = out["irrecoverable_vat_gbp"]
+    out["irrecoverable_vat_gbp"] = money_text(vat.where(vat != "", "0"))
     return _by_date(out)
 
 

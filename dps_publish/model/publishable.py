@@ -40,6 +40,8 @@ class Programme:
     end_date: dt.date | None
     decision_numbers: tuple[str, ...]
     buyer: str
+    department: str  # the council department responsible (the Transparency Code's "department")
+    review_date: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Lot:
     reopens: bool | None
     support_modes: tuple[str, ...]
     funder: str
+    review_date: dt.date | None  # as the table gives it; see Lot.review_date_of for the one the register uses
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Provider:
     name: str
     organisation_type: str
     registration_number: str
+    size: str  # micro, small, medium, large, or "" for not known
     website: str
     phone: str
     email: str
@@ -131,12 +135,15 @@ class Payment:
     payment_date: dt.date
     supplier_name: str  # "REDACTED - personal data" for individuals
     supplier_type: str
+    supplier_id: str  # the provider's registration number where the table leaves it blank
     provider_id: str  # only when that provider is public
     programme_id: str
+    lot_id: str  # only when the provider is public
     expense_area: str
     expense_type: str
+    purpose: str  # an individual's is its expense type's words: the table's may name them
     amount_gbp: Decimal
-    vat_recoverable: bool | None
+    irrecoverable_vat_gbp: Decimal  # 0 where the table leaves it blank
 
 
 @dataclass(frozen=True)

@@ -152,17 +152,23 @@ def publish_frozen(frozen: Path, data_out: Path) -> list[FrozenRound]:
     return rounds
 
 
-def check_frozen_payments(frozen: Path, transparency_out: Path) -> None:
-    """A frozen payments quarter must come out of the current data byte for byte the same."""
+def frozen_payment_files(frozen: Path) -> dict[str, bytes]:
+    """Each frozen payments quarter's file, by name, once its manifest says it is as it was frozen."""
     folder = frozen / "payments"
     if not folder.is_dir():
-        return
+        return {}
     manifest = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).exists() else {"files": {}}
     problems = verify(folder, manifest)
-    for name in manifest["files"]:
-        live = transparency_out / name
-        if not live.is_file() or live.read_bytes() != (folder / name).read_bytes():
-            problems.append(f"{name} was published and frozen, but the payments in data/ would change it")
     if problems:
-        raise BuildError("frozen payments would change:\n  " + "\n  ".join(problems)
-                         + "\nPut corrections in a later quarter, or restore payments.csv.")
+        raise BuildError("frozen payments no longer match what was published:\n  " + "\n  ".join(problems)
+                         + "\nRestore the frozen files from git (git checkout -- published/).")
+    return {name: (folder / name).read_bytes() for name in sorted(manifest["files"])}
+
+
+def check_frozen_payments(frozen_files: dict[str, bytes], written: list[str]) -> None:
+    """Every frozen quarter must still come out of the current data (``write_transparency`` checks its rows)."""
+    missing = [name for name in frozen_files if name not in written]
+    if missing:
+        raise BuildError("frozen payments would change:\n  " + "\n  ".join(
+            f"{name} was published and frozen, but the payments in data/ no longer have that quarter"
+            for name in missing) + "\nPut corrections in a later quarter, or restore payments.csv.")

@@ -22,8 +22,8 @@ from ..problems import BuildError
 from ..settings import PublishSettings
 from .changes import Change, compare, read_tables
 from .datapackage import package_version, table_resources, write_data_package
-from .freeze import check_frozen_payments, latest_manifest, publish_frozen
-from .transparency import spend_quarters, write_transparency
+from .freeze import check_frozen_payments, frozen_payment_files, latest_manifest, publish_frozen
+from .transparency import transparency_files, write_transparency
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class Publication:
     transparency_files: tuple[str, ...]
     rounds: tuple[RoundRecord, ...]
     changelog: tuple[ChangelogEntry, ...]
+    legacy_spend_quarters: tuple[str, ...] = ()  # frozen before the Code's full field list: their old columns kept
 
 
 def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) -> Publication:
@@ -58,15 +59,28 @@ def plan_publication(model: SiteModel, settings: PublishSettings, frozen: Path) 
 
     rounds = frozen_rounds(frozen)
     resources = table_resources(model, exclude=("payments",))
-    quarters = spend_quarters(model)[0] if len(model.payments) else []
     changelog = unchecked_entries(frozen) + build_changelog(
         [(r.round_id, r.version, read_tables(r.folder)) for r in rounds], new_tables(model))
     return Publication(
         version=package_version(model, resources, rounds[-1].manifest if rounds else None),
-        transparency_files=("contracts-register.csv", *(f"spend-over-500-{q}.csv" for q in quarters)),
+        transparency_files=transparency_files(model),
         rounds=tuple(RoundRecord(r.round_id, r.version, r.manifest["frozen_on"]) for r in rounds),
         changelog=tuple(changelog),
+        legacy_spend_quarters=legacy_spend_quarters(frozen),
     )
+
+
+def legacy_spend_quarters(frozen: Path) -> tuple[str, ...]:
+    """The frozen spend quarters published before the Code's full field list (no purpose column)."""
+    from .transparency import SPEND_COLUMNS
+
+    purpose = next(c.label for c in SPEND_COLUMNS if c.name == "purpose")
+    found = []
+    for path in sorted((frozen / "payments").glob("spend-over-500-*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            if purpose not in next(csv.reader(f), []):
+                found.append(path.stem.removeprefix("spend-over-500-"))
+    return tuple(found)
 
 
 def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, data_out: Path,
@@ -76,8 +90,9 @@ def write_open_data(model: SiteModel, settings: PublishSettings, frozen: Path, d
     from .openreferral import write_open_referral
 
     descriptor = write_data_package(model, settings, data_out, latest=latest_manifest(frozen))
-    transparency = write_transparency(model, settings, data_out / "transparency")
-    check_frozen_payments(frozen, data_out / "transparency")
+    frozen_quarters = frozen_payment_files(frozen)
+    transparency = write_transparency(model, settings, data_out / "transparency", frozen_quarters)
+    check_frozen_payments(frozen_quarters, transparency)
     write_ocds(model, settings, data_out / "ocds")
     write_open_referral(model, settings, data_out / "openreferral")
     publish_frozen(frozen, data_out)
@@ -156,7 +171,7 @@ def check_open_data(data_out: Path, trusted: set[str] = frozenset()) -> list[str
     from frictionless import Package
 
     packages = [data_out / "datapackage.json", *sorted(data_out.glob("rounds/*/datapackage.json")),
-                data_out / "openreferral" / "datapackage.json"]
+                data_out / "openreferral" / "datapackage.json", data_out / "transparency" / "datapackage.json"]
     if (data_out / "latest" / "datapackage.json").is_file():
         packages.append(data_out / "latest" / "datapackage.json")
     valid = []

@@ -134,6 +134,7 @@ def change_summary(model: SiteModel, project, planned_pages: set[str]) -> Change
     withheld = sum(1 for k in model.kpis if k.withheld)
     if withheld:
         summary.warnings.append(f"{withheld} KPI values are withheld to protect small numbers of people.")
+    summary.warnings += unmatched_payment_warnings(model)
     return summary
 
 
@@ -141,3 +142,15 @@ def built_pages(output: Path) -> set[str]:
     return {name.removesuffix("index.html") for name, _ in walk_files(output)
             if name.endswith("index.html") and (name == "index.html" or name.endswith("/index.html"))
             and not name.startswith(("pagefind/", "theme/"))}
+
+
+def unmatched_payment_warnings(model: SiteModel) -> list[str]:
+    from .transparency import unmatched_payments
+
+    unmatched = unmatched_payments(model)
+    if not unmatched:
+        return []
+    shown = ", ".join(unmatched[:5]) + (f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else "")
+    noun = "payment names" if len(unmatched) == 1 else "payments name"
+    return [f"{len(unmatched)} {noun} a programme, lot and provider with no listing ({shown}): they are "
+            "published with a blank contract reference. Check their lot_id, or the listings table."]

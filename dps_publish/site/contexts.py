@@ -269,6 +269,7 @@ class DictionaryTable:
     description: str
     fields: tuple[DictionaryField, ...]
     primary_key: tuple[str, ...]
+    file: str = ""  # the file's name where it is not the table's name and .csv (the Transparency Code files)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,17 @@ def data_dictionary(threshold: int = 5) -> tuple[DictionaryTable, ...]:
                                        _field_rules(f.get("constraints", {}))) for f in schema["fields"])
         tables.append(DictionaryTable(name, source.get("title", name), source.get("description", ""), fields,
                                       tuple(_as_list(schema.get("primaryKey", [])))))
-    return tuple(tables)
+    return tuple(tables) + transparency_dictionary()
+
+
+def transparency_dictionary() -> tuple[DictionaryTable, ...]:
+    """The Transparency Code files, described as their own data package describes them."""
+    from ..opendata.transparency import TRANSPARENCY_TABLES, describe
+
+    return tuple(DictionaryTable(t.name, t.title, t.description,
+                                 tuple(DictionaryField(f["name"], f["type"], f["description"], _field_rules({}))
+                                       for f in describe(t.columns)), (), t.file)
+                 for t in TRANSPARENCY_TABLES)
 
 
 def _field_rules(constraints: dict) -> FieldRules:

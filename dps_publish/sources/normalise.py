@@ -34,6 +34,7 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     known = set(schema.field_names)
+    replaced = schema.descriptor.get("x-replaced-columns", {})  # a column the contract used to have, and its successor
     for position, label in enumerate(raw.labels):
         name = normalise_label(label)
         if not name:
@@ -44,7 +45,11 @@ def normalise_table(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame, p
                                         "this column has values but no heading. Give it one of the contract's "
                                         "column names or delete it."))
             continue
-        if name not in known:
+        if name in replaced:
+            problems.append(Problem(raw.file, 1, label, "replaced-label", label,
+                                    f"the column {quote(label)} is no longer part of the {schema.name} table. "
+                                    + replaced[name]))
+        elif name not in known:
             problems.append(Problem(raw.file, 1, label, "extra-label", label,
                                     f"the contract has no column called {quote(label)} for {schema.name}. "
                                     "It may hold something that must not be published, so it is not "

@@ -126,7 +126,8 @@ def check_rules(tables: dict[str, SourceTable], refused: frozenset = frozenset()
     refused = refused | refused_cells(problems)
     for rule, needs in ((_dates_in_order, ()), (_rounds_for_dps, ("programmes",)),
                         (_listing_rules, ("listings", "lots", "districts")), (_kpi_rules, ()),
-                        (_glossary_covers_jargon, ("glossary",))):
+                        (_glossary_covers_jargon, ("glossary",)), (_provider_sizes, ("providers",)),
+                        (_payment_rules, ("payments",))):
         if all(name in tables for name in needs):
             problems += rule(tables, refused)
     return problems
@@ -355,3 +356,68 @@ def _glossary_covers_jargon(tables: dict[str, SourceTable], refused: frozenset) 
     return [Problem(glossary.file, None, "term", "glossary-missing-term", term,
                     f"the glossary must explain {quote(term)}, which the site cannot avoid. Add a row for it.")
             for term in missing]
+
+
+def _provider_sizes(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
+    """A micro-enterprise is micro: any other size with it is a contradiction."""
+    providers = tables["providers"]
+    frame = providers.frame
+    wrong = ((frame["organisation_type"] == "micro-enterprise") & ~frame["size"].isin(["", "micro"])
+             & _usable(providers, refused, "organisation_type", "size"))
+    return [providers.problem(row, "size", "provider-size-mismatch",
+                              f"the organisation type is micro-enterprise, which is the size micro, but the size says "
+                              f"{quote(frame.at[row, 'size'])}. Make the size micro (or leave it blank), or correct "
+                              "the organisation type.") for row in frame.index[wrong]]
+
+
+def _payment_rules(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
+    """Supplier ids that cannot be right, a lot without its programme, VAT the other way from the amount.
+
+    Whole columns at a time: a year of a county's payments is millions of rows, and almost all are fine.
+    """
+    payments = tables["payments"]
+    frame = payments.frame
+    problems = []
+    individual = frame["supplier_type"] == "individual"
+    named = (frame["supplier_id"] != "") & _usable(payments, refused, "supplier_id", "supplier_type")
+    for row in frame.index[named & individual]:
+        problems.append(payments.problem(row, "supplier_id", "payment-individual-supplier-id",
+                                         "a payment to an individual has no supplier id: an individual has no "
+                                         "company or charity number, and any number would identify them. Leave "
+                                         "supplier_id blank."))
+    providers = tables.get("providers")
+    if providers is not None:
+        numbers = dict(zip(providers.frame["provider_id"], providers.frame["registration_number"]))
+        theirs = frame["provider_id"].map(numbers).fillna("")
+        differs = (named & ~individual & (theirs != "") & (_compact(frame["supplier_id"]) != _compact(theirs))
+                   & _usable(payments, refused, "provider_id"))
+        for row in frame.index[differs]:
+            problems.append(payments.problem(
+                row, "supplier_id", "payment-supplier-id-mismatch",
+                f"the supplier id {quote(frame.at[row, 'supplier_id'])} is not the registration number of the "
+                f"provider {frame.at[row, 'provider_id']} in providers ({quote(theirs[row])}). Leave supplier_id "
+                "blank to use the provider's, or correct whichever is wrong."))
+    orphan = (frame["lot_id"] != "") & (frame["programme_id"] == "") & _usable(payments, refused, "lot_id")
+    for row in frame.index[orphan]:
+        problems.append(payments.problem(row, "lot_id", "payment-lot-without-programme",
+                                         "a lot is named but no programme: lot ids are only unique within a "
+                                         "programme. Fill in programme_id too, or leave lot_id blank."))
+    vat = frame["irrecoverable_vat_gbp"]
+    has_vat = (vat != "") & _usable(payments, refused, "irrecoverable_vat_gbp", "amount_gbp")
+    if has_vat.any():
+        amount = pd.to_numeric(frame["amount_gbp"][has_vat], errors="coerce")
+        tax = pd.to_numeric(vat[has_vat], errors="coerce")
+        against = ((amount < 0) & (tax > 0)) | ((amount > 0) & (tax < 0))
+        for row in against.index[against.fillna(False).astype(bool)]:
+            refund = Decimal(frame.at[row, "amount_gbp"]) < 0
+            problems.append(payments.problem(
+                row, "irrecoverable_vat_gbp", "payment-vat-sign",
+                f"the irrecoverable VAT {vat[row]} goes the other way from the amount {frame.at[row, 'amount_gbp']}: "
+                + ("on a refund it is 0 or negative." if refund else "on a payment it is 0 or more.")
+                + " Correct its sign."))
+    return problems
+
+
+def _compact(values: pd.Series) -> pd.Series:
+    """Registration numbers as compared: no spaces, capitals (leading zeros kept: they are part of the number)."""
+    return values.str.replace(r"\s+", "", regex=True).str.upper()

@@ -8,7 +8,9 @@ standard Table Schema properties they carry a few of ours, all prefixed ``x-``:
 - ``x-money``: the column holds money, which people write in many ways;
 - ``x-exempt``: the column is never published (why, in words);
 - ``x-key``: a unique key whose parts may be blank (so not a primary key);
-- ``x-required-table``: the table must be present in the data folder.
+- ``x-required-table``: the table must be present in the data folder;
+- ``x-replaced-columns``: columns the table used to have, each with what replaced it (a file that still has
+  one is refused with those words).
 
 ``published_schema`` strips exempt fields and every ``x-`` property, giving
 the schema that goes out with the data package.
