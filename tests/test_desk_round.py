@@ -17,7 +17,8 @@ from playwright.sync_api import sync_playwright
 
 NEW_PROVIDER = {
     "provider_id": "orchard-tandems", "name": "Orchard Tandems Cycling Club", "organisation_type": "charity",
-    "registration_number": "1201234", "website": "https://www.example.org/orchard-tandems", "phone": "01622 000 321",
+    "registration_number": "1201234", "size": "small", "website": "https://www.example.org/orchard-tandems",
+    "phone": "01622 000 321",
     "email": "hello@orchard-tandems.example.org",
     "description": "A cycling club with adapted bikes, trikes and tandems, riding quiet lanes in small groups.",
     "easy_read_description": "We ride bikes together. We have bikes for everyone.", "main_contact_name": "Ivy Lark"}

@@ -171,7 +171,7 @@ def test_the_code_files_have_a_valid_data_package_describing_every_column(exampl
         assert [f["name"] for f in resource["schema"]["fields"]] == headers(package.parent / resource["path"])
         for field in resource["schema"]["fields"]:
             assert len(field["description"]) > 20 and "{" not in field["description"], field
-    code_worded = [f for r in descriptor["resources"] for f in r["schema"]["fields"] if "paragraph" in f["description"]]
+    code_worded = [f for r in descriptor["resources"] for f in r["schema"]["fields"] if "Part 2," in f["description"]]
     assert len(code_worded) > 20
 
 

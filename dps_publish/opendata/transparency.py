@@ -47,7 +47,7 @@ class Column:
     name: str  # ours, in the code
     label: str  # the file's header: the Code's words, as councils write them
     type: str  # the Table Schema type
-    description: str  # plain words, with the Code's paragraph where the Code asks for it
+    description: str  # plain words, with the part of the Code that asks for it, where it does
 
 
 SPEND_COLUMNS = (
@@ -55,21 +55,21 @@ SPEND_COLUMNS = (
     Column("body", "Body", "string", "The council's organisation identifier (org-id.guide), e.g. GB-LAE-NSH, so "
            "files from many councils can be joined."),
     Column("service_area", "Service area", "string", "The council department which incurred the spending "
-           "(Transparency Code, paragraph {spend})."),
+           "(Transparency Code 2015, {spend})."),
     Column("expense_type", "Expense type", "string", "The merchant category: what kind of thing the money paid "
-           "for (paragraph {spend})."),
+           "for ({spend})."),
     Column("purpose", "Purpose of the expenditure", "string", "A summary of the purpose of the expenditure "
-           "(paragraph {spend}). For a payment to an individual, the expense type's words: the council's own may "
+           "({spend}). For a payment to an individual, the expense type's words: the council's own may "
            "name them."),
     Column("payment_date", "Payment date", "date", "The date the expenditure was incurred: the day it was paid "
-           "(paragraph {spend})."),
+           "({spend})."),
     Column("transaction_number", "Transaction number", "string", "The finance system's number for the payment, to "
            "ask about it (for example in a Freedom of Information request)."),
     Column("net_amount_gbp", "Net amount (GBP)", "number", "The amount, in pounds, without the VAT the council can "
-           "recover (paragraph {spend}). A refund is negative."),
+           "recover ({spend}). A refund is negative."),
     Column("irrecoverable_vat_gbp", "Irrecoverable VAT (GBP)", "number", "The Value Added Tax that cannot be "
-           "recovered, in pounds (paragraph {spend}). 0 where there is none."),
-    Column("supplier_name", "Supplier name", "string", "The beneficiary: who was paid (paragraph {spend}). A "
+           "recovered, in pounds ({spend}). 0 where there is none."),
+    Column("supplier_name", "Supplier name", "string", "The beneficiary: who was paid ({spend}). A "
            "payment to an individual says REDACTED - personal data; the rest of its row is published."),
     Column("supplier_id", "Supplier id", "string", "The supplier's Companies House or Charity Commission number, "
            "where known. Blank for an individual."),
@@ -89,56 +89,56 @@ LEGACY_SPEND_COLUMNS = {c.label: c for c in SPEND_COLUMNS} | {
 
 CONTRACT_COLUMNS = (
     Column("reference", "Reference number", "string", "The contract's reference: programme/lot/provider "
-           "(Transparency Code, paragraph {contracts})."),
-    Column("title", "Title of agreement", "string", "The programme and lot (paragraph {contracts})."),
+           "(Transparency Code 2015, {contracts})."),
+    Column("title", "Title of agreement", "string", "The programme and lot ({contracts})."),
     Column("department", "Department responsible", "string", "The council department responsible, from the "
-           "programme (paragraph {contracts})."),
+           "programme ({contracts})."),
     Column("description", "Description of goods and services", "string", "What the supplier provides: the lot's "
-           "description (paragraph {contracts})."),
-    Column("supplier_name", "Supplier name", "string", "The supplier (paragraph {contracts})."),
+           "description ({contracts})."),
+    Column("supplier_name", "Supplier name", "string", "The supplier ({contracts})."),
     Column("supplier_registration_number", "Supplier registration number", "string", "Its Companies House or "
-           "Charity Commission number, where it has one (paragraph {contracts})."),
+           "Charity Commission number, where it has one ({contracts})."),
     Column("value_gbp", "Value over the term (GBP)", "number", "The sum to be paid over the length of the "
-           "contract (paragraph {contracts}): the money set aside for the lot over its term, without optional "
+           "contract ({contracts}): the money set aside for the lot over its term, without optional "
            "extension years. It is the lot's, shared by all its suppliers: do not add it up row by row."),
     Column("optional_value_gbp", "Value of optional extension years (GBP)", "number", "The money set aside for the "
            "lot's optional extension years, if it has any (shared by its suppliers, like the value)."),
     Column("annual_value_gbp", "Estimated annual value (GBP)", "number", "The estimated annual spending or budget "
-           "for the contract (paragraph {contracts}): the lot's money for the contract year holding the date of "
+           "for the contract ({contracts}): the lot's money for the contract year holding the date of "
            "the data (shared by its suppliers)."),
     Column("value_shared_by", "Value shared by", "string", "Who shares the values: the lot's suppliers, so no one "
            "sums them as if each supplier had them."),
     Column("irrecoverable_vat_gbp", "Irrecoverable VAT (GBP)", "number", "The Value Added Tax that cannot be "
-           "recovered (paragraph {contracts}): 0, as care and support services are generally exempt from VAT."),
-    Column("start_date", "Start date", "date", "When the supplier's contract starts (paragraph {contracts})."),
-    Column("end_date", "End date", "date", "When it ends, or ended (paragraph {contracts})."),
-    Column("review_date", "Review date", "date", "When the lot is next reviewed (paragraph {contracts}): the "
+           "recovered ({contracts}): 0, as care and support services are generally exempt from VAT."),
+    Column("start_date", "Start date", "date", "When the supplier's contract starts ({contracts})."),
+    Column("end_date", "End date", "date", "When it ends, or ended ({contracts})."),
+    Column("review_date", "Review date", "date", "When the lot is next reviewed ({contracts}): the "
            "lot's review date; for a lot that reopens, the opening of the programme's next round; else the "
            "programme's review date. Blank where none is planned."),
     Column("tender_route", "Invitation to quote or published invitation to tender", "string", "Whether the "
-           "contract was the result of an invitation to quote or a published invitation to tender (paragraph "
-           "{contracts}): every competitive route is a published invitation to tender; a direct award is "
+           "contract was the result of an invitation to quote or a published invitation to tender "
+           "({contracts}): every competitive route is a published invitation to tender; a direct award is "
            "neither."),
-    Column("sme", "SME", "string", "Whether the supplier is a small or medium-sized enterprise (paragraph "
-           "{contracts}), from its size: yes for micro, small and medium, no for large, not known where the size "
+    Column("sme", "SME", "string", "Whether the supplier is a small or medium-sized enterprise "
+           "({contracts}), from its size: yes for micro, small and medium, no for large, not known where the size "
            "is not known."),
     Column("vcse", "VCSE", "string", "Whether the supplier is a voluntary or community sector organisation "
-           "(paragraph {contracts}): yes for a charity or community interest company."),
+           "({contracts}): yes for a charity or community interest company."),
     Column("status", "Status", "string", "awarded, suspended (not taking new people) or left."),
 )
 
 TENDER_COLUMNS = (
     Column("reference", "Reference number", "string", "The invitation's reference: programme/round/lot "
-           "(Transparency Code, paragraph {tenders})."),
-    Column("title", "Title", "string", "The programme, round and lot (paragraph {tenders})."),
+           "(Transparency Code 2015, {tenders})."),
+    Column("title", "Title", "string", "The programme, round and lot ({tenders})."),
     Column("description", "Description of goods and services sought", "string", "The lot's description "
-           "(paragraph {tenders})."),
-    Column("start_date", "Start date", "date", "When the services bought in the round start (paragraph "
-           "{tenders})."),
-    Column("end_date", "End date", "date", "When the programme's contracts end (paragraph {tenders})."),
-    Column("review_date", "Review date", "date", "When the lot is next reviewed (paragraph {tenders})."),
-    Column("department", "Department responsible", "string", "The council department responsible (paragraph "
-           "{tenders})."),
+           "({tenders})."),
+    Column("start_date", "Start date", "date", "When the services bought in the round start "
+           "({tenders})."),
+    Column("end_date", "End date", "date", "When the programme's contracts end ({tenders})."),
+    Column("review_date", "Review date", "date", "When the lot is next reviewed ({tenders})."),
+    Column("department", "Department responsible", "string", "The council department responsible "
+           "({tenders})."),
     Column("opens", "Opening date", "date", "The day the round opened to applications."),
     Column("closes", "Closing date", "date", "The day applications closed."),
     Column("route", "Procurement route", "string", "How the council buys: the programme's route."),
@@ -179,8 +179,11 @@ CODE_FIELDS = {
                                                                             "Supplier registration number"),
     },
 }
-# The Code's paragraphs, as the descriptions cite them.
-CODE_PARAGRAPHS = {"spend": "{SPEND}", "tenders": "{TENDERS}", "contracts": "{CONTRACTS}"}
+# Where the Code asks for each file's fields, as the descriptions cite it: the part and heading of the Code
+# (the paragraph numbers could not be checked against the Code's text here, so they are not given).
+CODE_PARAGRAPHS = {"spend": "Part 2, expenditure exceeding £500",
+                   "tenders": "Part 2, procurement information: invitations to tender",
+                   "contracts": "Part 2, procurement information: contracts"}
 
 
 @dataclass(frozen=True)
@@ -519,7 +522,7 @@ def _package(model: SiteModel, settings: PublishSettings, resources: list[dict])
         "title": f"{settings.council_name}: Local Government Transparency Code 2015 files",
         "description": ("The contracts register, invitations to tender and spend over £500 of the council's adult "
                         "social care commissioning, as the Local Government Transparency Code 2015 asks. Each "
-                        "column is described with the Code's paragraph. Values shared by a lot's suppliers say "
+                        "column is described with the part of the Code that asks for it. Values shared by a lot's suppliers say "
                         "so: do not add them up row by row. " + ATTRIBUTION),
         "homepage": f"{settings.site_url}/data/",
         "created": dt.datetime.combine(model.published_on, dt.time(0), dt.timezone.utc).isoformat()
