@@ -161,6 +161,7 @@ class Visit:
     first_tab: dict | None = None
     scroll_width: dict = field(default_factory=dict)  # font -> the page's width at 320px
     overflowing: dict = field(default_factory=dict)  # font -> what sticks out
+    pictures: dict = field(default_factory=dict)  # "desktop"/"narrow" -> each easy-read point's picture, measured
 
 
 _FOCUSED = """() => {
@@ -201,6 +202,36 @@ _REFLOW = """() => {
   const inner = leaves.filter(el => !outer.includes(el));
   return {scrollWidth, culprits: [...show('outermost', outer), ...show('innermost', inner)]};
 }"""
+
+
+# Each easy-read point: its picture's height, the line height of the words beside it, and where it is.
+_PICTURES = """() => [...document.querySelectorAll('.er-point')].map(point => {
+  const img = point.querySelector('.er-point__picture');
+  const words = point.querySelector('.er-point__words');
+  const text = words && (words.querySelector('p, li') || words);
+  if (!img || !text) return {missing: true, html: point.outerHTML.slice(0, 120)};
+  const a = img.getBoundingClientRect(), b = words.getBoundingClientRect();
+  return {height: a.height, line: parseFloat(getComputedStyle(text).lineHeight),
+          left: a.right <= b.left + 0.5, above: a.bottom <= b.top + 0.5,
+          words: text.innerText.replace(/\\s+/g, ' ').slice(0, 50)};
+})"""
+
+
+def picture_problems(measured: list[dict], narrow: bool) -> list[str]:
+    """What is wrong with a page's easy-read pictures: shorter than four lines of their words, or not on the left
+    (on a wide screen) or above (on a narrow one)."""
+    found = []
+    for m in measured:
+        if m.get("missing"):
+            found.append(f"a point without a picture or words: {m['html']!r}")
+            continue
+        if not m["line"] or m["height"] < 4 * m["line"] - 0.5:
+            found.append(f"{m['height']:.0f}px picture beside {m['line']}px lines (under 4 lines): {m['words']!r}")
+        if narrow and not m["above"]:
+            found.append(f"picture not above its words on a narrow screen: {m['words']!r}")
+        if not narrow and not m["left"]:
+            found.append(f"picture not on the left of its words: {m['words']!r}")
+    return found
 
 
 def _font_css(sans: str, mono: str) -> str:
@@ -254,6 +285,7 @@ def js_pass(chromium, base_url, pages):
     def check_reflow(visit: Visit) -> None:
         for font, reflow in page.evaluate(_REFLOW_IN_EACH_FONT, FORCED_FONTS).items():
             visit.scroll_width[font], visit.overflowing[font] = reflow["scrollWidth"], reflow["culprits"]
+        visit.pictures["narrow"] = page.evaluate(_PICTURES)
 
     try:
         for path, _ in pages:
@@ -272,6 +304,7 @@ def js_pass(chromium, base_url, pages):
             page.keyboard.press("Tab")
             visit.first_tab = page.evaluate(_FOCUSED)
             visit.violations = run_axe(page)
+            visit.pictures["desktop"] = page.evaluate(_PICTURES)
             if not narrow_first:
                 page.set_viewport_size(NARROW)
                 check_reflow(visit)
@@ -363,6 +396,73 @@ def test_no_page_has_a_javascript_error(js_pass):
                 for error, paths in by_error.items()]
     if problems:
         pytest.fail("Uncaught JavaScript errors:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def test_easy_read_pictures_are_four_lines_tall_on_the_left_and_above_their_words_when_narrow(js_pass):
+    visits = need(js_pass)
+    problems, measured = [], 0
+    for visit in visits.values():
+        for where, points in visit.pictures.items():
+            measured += len(points)
+            problems += [f"{visit.path} ({where}): {p}" for p in picture_problems(points, where == "narrow")]
+    easy = [v for v in visits.values() if v.path.startswith("/easy-read/")]
+    assert all(v.pictures.get("desktop") for v in easy if not v.load_error), "an easy-read page without pictures"
+    assert measured > 2 * 500, measured
+    assert not problems, f"{len(problems)} pictures are too small or misplaced:\n  " + "\n  ".join(problems[:SHOW])
+
+
+def test_easy_read_pictures_grow_with_the_text(chromium, base_url):
+    """A reader who doubles the text size gets pictures twice as big: still four lines of the bigger words."""
+    browser = need(chromium)
+    context = _new_context(browser, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        assert _load(page, base_url + "/easy-read/") is None
+        before = page.evaluate(_PICTURES)
+        page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+        after = page.evaluate(_PICTURES)
+    finally:
+        context.close()
+    assert before and len(before) == len(after)
+    assert not picture_problems(after, narrow=False), picture_problems(after, narrow=False)[:5]
+    assert all(a["height"] >= 1.9 * b["height"] for a, b in zip(after, before))
+
+
+_PRINTED = """() => {
+  const hidden = sel => [...document.querySelectorAll(sel)].every(el => getComputedStyle(el).display === 'none');
+  const external = [...document.querySelectorAll('main a[href^="http"]')][0];
+  return {
+    navigation: hidden('.govuk-service-navigation__wrapper'), skip: hidden('.govuk-skip-link'),
+    footer_links: hidden('.govuk-footer__inline-list'), twin: hidden('.twin-link'),
+    main: getComputedStyle(document.querySelector('main')).display !== 'none',
+    address: external ? getComputedStyle(external, '::after').content : null,
+    href: external ? external.getAttribute('href') : null,
+    together: [...document.querySelectorAll('.er-point')].map(el => getComputedStyle(el).breakInside),
+  };
+}"""
+
+
+def test_printing_a_page_leaves_out_the_site_around_it_and_keeps_pictures_with_their_words(chromium, base_url, site):
+    browser = need(chromium)
+    provider = next(p for p in sorted((site / "providers").iterdir()) if p.is_dir()
+                    and 'href="http' in (p / "index.html").read_text(encoding="utf-8").split("<main", 1)[1])
+    context = _new_context(browser, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        printed = {}
+        for path in (f"/providers/{provider.name}/", f"/easy-read/providers/{provider.name}/"):
+            assert _load(page, base_url + path) is None
+            printed[path] = page.evaluate(_PRINTED)
+    finally:
+        context.close()
+    for path, seen in printed.items():
+        assert seen["main"] and seen["navigation"] and seen["skip"] and seen["footer_links"] and seen["twin"], (path,
+                                                                                                               seen)
+    standard = printed[f"/providers/{provider.name}/"]
+    assert standard["href"] and standard["href"] in standard["address"], standard
+    easy = printed[f"/easy-read/providers/{provider.name}/"]
+    assert easy["together"] and set(easy["together"]) == {"avoid"}, easy["together"]
 
 
 def test_first_tab_lands_on_the_skip_link_on_every_page(js_pass):
