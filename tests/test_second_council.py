@@ -17,14 +17,13 @@ import re
 import shutil
 import subprocess
 import sys
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
 import frictionless
 import pytest
 from browser import html_pages, launch_chromium, preload_axe, run_axe, serve
-from helpers import ROOT, fill_in
+from helpers import ROOT, file_texts, fill_in
 from test_any_council import KENT
 from test_easy_read import is_resident_page, pages, twin_link
 from test_ocds import assert_valid, cove, extension_server  # noqa: F401 - extension_server is a fixture
@@ -61,20 +60,10 @@ def site_of(fenwold) -> Path:
     return fenwold[0] / "output"
 
 
-def readable(path: Path) -> str:
-    """A built file's text as a reader or a program gets it: the search index's compressed files unpacked."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":  # pagefind's index and fragments are gzip streams
-        data = zlib.decompress(data, 16 + zlib.MAX_WBITS)
-    return data.decode("utf-8", errors="replace")
-
-
 def test_nothing_of_kent_is_anywhere_in_its_site(fenwold):
     site = site_of(fenwold)
-    files = [p for p in site.rglob("*") if p.is_file()]
     found, kinds, said_fenwold = [], defaultdict(int), set()
-    for path in files:
-        text = readable(path)
+    for path, text in file_texts(site):  # the search index's gzip files opened up
         kinds[path.suffix or path.name] += 1
         for match in KENT.finditer(text):
             start = max(0, match.start() - 60)

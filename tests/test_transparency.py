@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -199,15 +198,6 @@ def test_the_contracts_register_never_invites_summing_a_lots_money_row_by_row(ex
         assert row["SME"] == expected
 
 
-@pytest.fixture
-def data_copy_with(tmp_path):
-    def make() -> Path:
-        target = tmp_path / "data"
-        shutil.copytree(ROOT / "data", target)
-        return target
-    return make
-
-
 def _codes(data: Path) -> dict[str, list]:
     found: dict[str, list] = {}
     for problem in validate_folder(data).problems:
@@ -215,8 +205,8 @@ def _codes(data: Path) -> dict[str, list]:
     return found
 
 
-def test_payment_mistakes_are_each_placed_on_their_cell(data_copy_with):
-    data = data_copy_with()
+def test_payment_mistakes_are_each_placed_on_their_cell(data_copy):
+    data = data_copy
     payments = data / "payments.csv"
     header, table = read_rows(payments)
     individual = next(i for i, r in enumerate(table) if r["supplier_type"] == "individual")
@@ -240,8 +230,8 @@ def test_payment_mistakes_are_each_placed_on_their_cell(data_copy_with):
     assert "payments.csv" in message and "99999999" in message and "registration number" in message
 
 
-def test_the_old_vat_recoverable_column_is_refused_saying_what_replaced_it(data_copy_with):
-    data = data_copy_with()
+def test_the_old_vat_recoverable_column_is_refused_saying_what_replaced_it(data_copy):
+    data = data_copy
     header, table = read_rows(data / "payments.csv")
     for row in table:
         row["vat_recoverable"] = "no"
@@ -251,8 +241,8 @@ def test_the_old_vat_recoverable_column_is_refused_saying_what_replaced_it(data_
     assert "irrecoverable_vat_gbp" in problems[0].message and "not a yes or no" in problems[0].message
 
 
-def test_a_payment_matching_no_listing_gets_a_warning_and_a_blank_reference(data_copy_with):
-    data = data_copy_with()
+def test_a_payment_matching_no_listing_gets_a_warning_and_a_blank_reference(data_copy):
+    data = data_copy
     payments = data / "payments.csv"
     header, table = read_rows(payments)
     index = next(i for i, r in enumerate(table) if r["lot_id"] == "1a" and r["payment_date"] >= "2023-07-01"

@@ -29,7 +29,7 @@ from ..model.payments import financial_quarters
 from ..model.publishable import SiteModel
 from ..problems import BuildError
 from ..settings import PublishSettings
-from ..words import slug
+from ..words import ROUTES, slug
 from .csvtext import frame_csv
 from .datapackage import cell
 
@@ -302,8 +302,6 @@ def contract_reference(programme_id: str, lot_id: str, provider_id: str) -> str:
 def invitations_to_tender(model: SiteModel) -> list[dict]:
     """One row a lot a round, for every round that had opened by the date of the data: the opening round invites
     bids for every lot, a later round for the lots that reopen."""
-    from ..words import ROUTES
-
     rows = []
     for programme in model.programmes:
         rounds = sorted(model.rounds_of(programme.programme_id), key=lambda r: (r.opens, r.round_id))
