@@ -143,6 +143,16 @@ class CacheFolders:
         return self._sub("tables")
 
     @property
+    def booklets(self) -> Path | None:
+        """Booklet PDFs, by a digest of what each is made from (``site.booklets``).
+
+        ``DPS_BOOKLET_CACHE`` names another folder for them: several data folders (or a test suite's
+        many builds) can share one, as the digest says exactly what each PDF holds.
+        """
+        shared = os.environ.get("DPS_BOOKLET_CACHE")
+        return Path(shared) if shared else self._sub("booklets")
+
+    @property
     def state(self) -> Path | None:
         """What the last build into each output folder was made from (``BuildState``)."""
         return self._sub("state")

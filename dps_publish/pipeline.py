@@ -22,8 +22,9 @@ from .opendata.summary import ChangeSummary, change_summary
 from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .settings import PublishSettings
+from .site.booklets import write_booklets
 from .site.charts import ChartRenderer
-from .site.pages import planned_pages
+from .site.pages import planned_pages, site_pages
 from .site.search import write_search_index
 from .site.sitecheck import check_pages
 from .site.writer import write_site
@@ -51,6 +52,9 @@ STAGES = (
     Stage("check-open-data", "Writing the open data",
           "a second process writes the data package, transparency files, OCDS and Open Referral UK, and "
           "frictionless checks every package", "opendata/"),
+    Stage("booklets", "Making the booklets to print",
+          "each easy-read page a person takes away, as a tagged PDF booklet (WeasyPrint), laid out again only when "
+          "what it is made from changes, and checked from the PDF's own text", "site/booklets.py"),
     Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
           "site/writer.py"),
     Stage("check-site", "Checking the pages", "the naming register and easy-read sentences, on every page",
@@ -88,6 +92,9 @@ class BuildResult:
     pages_rendered: int = 0
     pages_reused: int = 0
     search_reindexed: bool = False
+    booklets_rendered: int = 0  # PDFs laid out by this build
+    booklets_reused: int = 0  # PDFs taken from the booklet cache
+    booklets_rendered_files: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -132,9 +139,14 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("check-open-data"):
             jobs.append(BackgroundJob(write_and_check_open_data, result.model, project.settings, project.frozen,
                                       folder / "data", result.publication, set(state.packages)))
+        with clock("booklets"):
+            booklets = write_booklets(result.model, project.settings, project.theme, folder,
+                                      site_pages(result.model), folders.booklets, tables=result.validation.tables)
+            result.booklets_rendered, result.booklets_reused = booklets.rendered, booklets.reused
+            result.booklets_rendered_files = booklets.rendered_files
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
-                                ChartRenderer(folders.charts), result.publication, reuse)
+                                ChartRenderer(folders.charts), result.publication, reuse, booklets)
             result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
             result.pages_rendered, result.pages_reused = len(reuse.rendered), len(reuse.reused)
         with clock("check-site"):

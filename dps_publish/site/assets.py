@@ -63,6 +63,7 @@ ICONS = {
     "news": Icon("1F4F0", "A newspaper"),
     "words": Icon("1F4D6", "An open book"),
     "announce": Icon("1F4E2", "A loudspeaker"),
+    "print": Icon("1F5A8", "A printer"),
 }
 
 

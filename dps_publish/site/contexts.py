@@ -106,6 +106,8 @@ class SiteGlobals:
     easy_read_value: Callable[[KpiDefinition, KpiValue | None], str]
     quarter_words: Callable[[str], str]
     rating_rule: str
+    layout: str  # the template an easy-read page extends: base.html, or booklet_content.html for its booklet
+    booklets: Callable[[str | None], tuple]  # a page's booklet files (site.booklets.BookletFile), by its address
 
 
 @dataclass(frozen=True)

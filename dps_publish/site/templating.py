@@ -43,7 +43,7 @@ def jinja_environment() -> dict:
     return {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True, "undefined": jinja2.StrictUndefined}
 
 
-def site_globals(model: SiteModel, settings: PublishSettings) -> SiteGlobals:
+def site_globals(model: SiteModel, settings: PublishSettings, booklets=None) -> SiteGlobals:
     base = settings.base_path
     glossary = {g.term.lower(): g for g in model.glossary}
     return SiteGlobals(
@@ -66,12 +66,14 @@ def site_globals(model: SiteModel, settings: PublishSettings) -> SiteGlobals:
         easy_read_value=easy_read_value,
         quarter_words=quarter_words,
         rating_rule=RATING_RULE,
+        layout="base.html",
+        booklets=booklets.of if booklets is not None else (lambda path: ()),
     )
 
 
-def template_globals(model: SiteModel, settings: PublishSettings) -> dict[str, object]:
+def template_globals(model: SiteModel, settings: PublishSettings, booklets=None) -> dict[str, object]:
     """The declared globals as Jinja wants them: one name each."""
-    names = site_globals(model, settings)
+    names = site_globals(model, settings, booklets)
     return {f.name: getattr(names, f.name) for f in dataclasses.fields(names)}
 
 

