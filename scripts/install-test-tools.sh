@@ -7,26 +7,4 @@
 # installed by the Makefile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-for package in fonts-liberation2 fonts-dejavu-core; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
-done
-
-# Quiet: apt's output (debconf notes included) is shown only if it fails.
-quietly() {
-  local log
-  if ! log=$("$@" 2>&1); then
-    printf '%s\n' "$log" >&2
-    echo "install-test-tools.sh: failed: $*" >&2
-    return 1
-  fi
-}
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  as_root=()
-  [ "$(id -u)" = "0" ] || as_root=(sudo)
-  quietly "${as_root[@]}" apt-get update -qq
-  quietly "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+bash scripts/apt-install.sh chromium fonts-liberation2 fonts-dejavu-core

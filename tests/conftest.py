@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,18 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 set_hypothesis_home_dir(scratch("hypothesis-home"))
 settings.register_profile("dps", database=DirectoryBasedExampleDatabase(scratch("hypothesis")))
 settings.load_profile("dps")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_booklet_cache(tmp_path_factory) -> Path:
+    """One booklet cache for every build of the session, in this process and the ones it starts.
+
+    A booklet is kept under a digest of everything it is made from, so builds of the same data share it:
+    the example's booklets are laid out once, and a build of changed data lays out only what changed.
+    """
+    folder = tmp_path_factory.mktemp("booklets")
+    os.environ["DPS_BOOKLET_CACHE"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,9 @@ from dps_publish.site.templating import jinja_environment, template_filters, tem
 from dps_publish.site.writer import late_context, sitemap_entries
 from dps_publish.sources.validate import validate_folder
 
-LAYOUTS = {"base.html"}  # rendered as part of every page: it reads only names every template has
+# Rendered around every page (base.html) or every booklet's content (booklet_content.html): they read only
+# names every template has.
+LAYOUTS = {"base.html", "booklet_content.html"}
 TEMPLATES = sorted(p.name for p in (THEME / "templates").glob("*.html")
                    if not p.name.startswith("_") and p.name not in LAYOUTS)
 
@@ -88,6 +90,12 @@ def contexts_for(template: str, site) -> list[dict[str, object]]:
     if name == "round_news":  # the body of a What's new article
         page = next(p for p in pages if p.template == "er_round_news")
         return [{**shared, **context_names(page.context)}]
+    if name == "booklet":  # one part of a printed booklet, for each kind of page that has one
+        from dps_publish.site.booklets import BookletMaker, booklet_pages
+
+        maker = BookletMaker(model, settings, THEME)
+        chosen = {p.template: p for p in booklet_pages(pages)}.values()
+        return [context_names(c) for p in chosen for c in maker.contexts(p, 1)]
     entries = tuple(sitemap_entries(pages, {}))
     chosen = [p for p in pages if p.template == name]
     if not chosen:

@@ -45,8 +45,8 @@ from ..model.publishable import NamingTerm, SiteModel
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
 from ..words import long_date, slug
-from .assets import ICONS, OPENMOJI_CREDIT
-from .contexts import Page, context_names
+from .assets import ICONS
+from .contexts import BookletContext, BookletFile, Page, context_names
 from .pdftext import read_pdf
 from .sitecheck import TextBlock, _naming_problems, _sentence_problems, _term_pattern, text_blocks
 from .templating import jinja_environment, template_filters, template_globals
@@ -65,26 +65,6 @@ FONT_FILES = {"normal": "LiberationSans-Regular.ttf", "bold": "LiberationSans-Bo
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "custom_metadata": False}
 ICON_ADDRESS = "theme/icons/"
 ADDRESS = re.compile(r"\S*(?:https?://|www\.|@)\S*")
-
-
-@dataclass(frozen=True)
-class BookletFile:
-    """One PDF of a booklet, as the pages link to it."""
-
-    path: str  # below the site's root: easy-read/providers/x/x-easy-read.pdf
-    pages: int
-    size: int  # bytes
-    part: int = 1
-    parts: int = 1
-
-    @property
-    def kilobytes(self) -> int:
-        return max(1, round(self.size / 1024))
-
-    @property
-    def words(self) -> str:
-        """"PDF, 6 pages, 240 KB"."""
-        return f"PDF, {self.pages} page{'s' if self.pages != 1 else ''}, {self.kilobytes:,} KB"
 
 
 @dataclass
@@ -164,8 +144,8 @@ class BookletMaker:
         html = f"<html><body><main>{_html(self.content(page))}</main></body></html>"
         return {b.text for b in text_blocks(html.encode()) if b.explains}
 
-    def documents(self, page: Page, parts: int) -> list[BookletDocument]:
-        """The booklet in ``parts`` parts (1: whole), each a complete document."""
+    def contexts(self, page: Page, parts: int) -> list[BookletContext]:
+        """The booklet in ``parts`` parts (1: whole), each complete in itself."""
         content = self.content(page)
         title = booklet_title(page)
         for element in content.find_class("web-only"):
@@ -182,15 +162,17 @@ class BookletMaker:
             element.getparent().remove(element)
         blocks = [child for child in content if isinstance(child.tag, str)]
         chunks = _split(blocks, parts)
-        address = f"{self.settings.site_url}/{page.path}"
+        date = self.model.published_on
+        return [BookletContext(title, number, len(chunks),
+                               Markup("".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)),
+                               Markup(self.css), self.fonts, date, long_date(date),
+                               f"{self.settings.site_url}/{page.path}", _cover_icon(chunk or words))
+                for number, chunk in enumerate(chunks, start=1)]
+
+    def documents(self, page: Page, parts: int) -> list[BookletDocument]:
         documents = []
-        for number, chunk in enumerate(chunks, start=1):
-            body = "".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)
-            html = self.env.get_template(DOCUMENT).render(
-                title=title, part=number, parts=len(chunks), body=Markup(body), css=Markup(self.css),
-                fonts=self.fonts, date=self.model.published_on, date_words=long_date(self.model.published_on),
-                address=address, cover_icon=_cover_icon(chunk or words), openmoji_credit=OPENMOJI_CREDIT,
-                dps=self.settings, url=self.env.globals["url"], icons=ICONS)
+        for context in self.contexts(page, parts):
+            html = self.env.get_template(DOCUMENT).render(**context_names(context))
             documents.append(BookletDocument(html, hashlib.sha256((self.salt + html).encode()).hexdigest()))
         return documents
 

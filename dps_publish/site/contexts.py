@@ -23,10 +23,13 @@ from these declarations alone, with no build.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from markupsafe import Markup
 from pelican.contents import Article
 from pelican.contents import Page as ContentPage
 
@@ -107,7 +110,7 @@ class SiteGlobals:
     quarter_words: Callable[[str], str]
     rating_rule: str
     layout: str  # the template an easy-read page extends: base.html, or booklet_content.html for its booklet
-    booklets: Callable[[str | None], tuple]  # a page's booklet files (site.booklets.BookletFile), by its address
+    booklets: Callable[[str | None], tuple[BookletFile, ...]]  # a page's booklet files, by the page's address
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,42 @@ class ArticleIndexContext:
 
 
 # Which context each template takes. A generated page whose context is of another class stops the build.
+@dataclass(frozen=True)
+class BookletFile:
+    """One PDF of a booklet, as the pages link to it."""
+
+    path: str  # below the site's root: easy-read/providers/x/x-easy-read.pdf
+    pages: int
+    size: int  # bytes
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def kilobytes(self) -> int:
+        return max(1, round(self.size / 1024))
+
+    @property
+    def words(self) -> str:
+        """"PDF, 6 pages, 240 KB"."""
+        return f"PDF, {self.pages} page{'s' if self.pages != 1 else ''}, {self.kilobytes:,} KB"
+
+
+@dataclass(frozen=True)
+class BookletContext:
+    """What booklet.html receives (site/booklets.py): one part of an easy-read page's printed booklet."""
+
+    title: str
+    part: int  # this part's number, from 1
+    parts: int  # how many parts the booklet is in (1: it is whole)
+    body: Markup  # the easy-read page's own content for this part, as the page renders it
+    css: Markup  # the theme's booklet.css
+    fonts: Mapping[str, Path]  # the font files to embed, by weight (normal, bold)
+    date: dt.date  # the date of the data
+    date_words: str  # "31 March 2023"
+    address: str  # the easy-read page on the web
+    cover_icon: str  # a name in icons
+
+
 TEMPLATE_CONTEXTS: dict[str, type] = {
     "home": PageContext, "find_support": PageContext, "programmes": PageContext, "about_the_name": PageContext,
     "glossary": PageContext, "accessibility": PageContext, "about_our_data": PageContext,
@@ -327,6 +366,7 @@ TEMPLATE_CONTEXTS: dict[str, type] = {
     "data_dictionary": DataDictionaryContext,
     "data_changelog": ChangelogContext,
     "data_policies": DataPoliciesContext,
+    "booklet": BookletContext,
 }
 # Pelican's own templates, rendered by its generators from content/.
 PELICAN_CONTEXTS: dict[str, type] = {
