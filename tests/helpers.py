@@ -77,13 +77,19 @@ def set_cell(path: Path, index: int, column: str, value: str) -> int:
 
 
 def file_texts(folder: Path):
-    """(path, text) of every file below ``folder``, gzip-compressed files opened up."""
+    """(path, text) of every file below ``folder``: gzip-compressed files opened up, and a PDF's text as pypdf
+    reads it from its pages (every piece of text, tagged or not), not its compressed bytes."""
+    from dps_publish.site.pdftext import read_pdf
+
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
             continue
         data = path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
+        if data[:5] == b"%PDF-":
+            yield path, read_pdf(data).text
+            continue
         yield path, data.decode("utf-8", errors="replace")
 
 

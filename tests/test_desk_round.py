@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -14,6 +15,8 @@ from browser import launch_chromium
 from desk_support import make_publisher, running_desk
 from helpers import dps, read_rows, scratch, tree_digest
 from playwright.sync_api import sync_playwright
+
+from dps_publish.site.pdftext import read_pdf
 
 NEW_PROVIDER = {
     "provider_id": "orchard-tandems", "name": "Orchard Tandems Cycling Club", "organisation_type": "charity",
@@ -113,6 +116,9 @@ def round_done(tmp_path_factory):
         seen["preview provider"] = jo.inner_text("main")
         jo.goto(desk + f"/preview/{draft}/easy-read/providers/orchard-tandems/")
         seen["preview easy read"] = jo.inner_text("body")
+        seen["preview booklet link"] = jo.inner_text(".booklet-link")
+        booklet = jo.request.get(urljoin(jo.url, jo.get_attribute(".booklet-link a", "href")))
+        seen["preview booklet"] = (booklet.status, booklet.headers.get("content-type"), booklet.body())
 
         jo.goto(desk + f"/drafts/{draft}/approval")
         jo.get_by_role("button", name="Ask for a check", exact=True).click()
@@ -167,6 +173,14 @@ def test_the_preview_shows_standard_and_easy_read_pages_marked_as_a_preview(roun
     assert "Orchard Tandems Cycling Club" in round_done["preview provider"]
     assert "We ride bikes together." in round_done["preview easy read"]
     assert "It is not published" in round_done["preview easy read"]
+
+
+def test_the_preview_has_the_new_organisations_booklet_to_print(round_done):
+    status, kind, body = round_done["preview booklet"]
+    assert status == 200 and kind == "application/pdf"
+    assert round_done["preview booklet link"].startswith("Print this as a booklet (PDF, ")
+    blocks = read_pdf(body).texts()
+    assert blocks[0] == "Orchard Tandems Cycling Club" and "We ride bikes together." in blocks
 
 
 def test_the_uploader_waits_for_someone_else_who_approves(round_done):

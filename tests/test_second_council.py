@@ -72,9 +72,9 @@ def test_nothing_of_kent_is_anywhere_in_its_site(fenwold):
             said_fenwold.add(path.suffix)
     assert not found, f"{len(found)} places say Kent or carry its identifiers:\n  " + "\n  ".join(found[:30])
     # The scan read every kind of file a site publishes, the search index unpacked among them.
-    for kind in (".html", ".csv", ".json", ".xml", ".pf_fragment", ".pf_meta"):
+    for kind in (".html", ".csv", ".json", ".xml", ".pf_fragment", ".pf_meta", ".pdf"):
         assert kinds[kind], f"the site has no {kind} files to check"
-    assert {".html", ".csv", ".json", ".pf_fragment"} <= said_fenwold, said_fenwold
+    assert {".html", ".csv", ".json", ".pf_fragment", ".pdf"} <= said_fenwold, said_fenwold
 
 
 def test_its_pages_name_its_own_place_districts_and_threshold(fenwold):

@@ -41,7 +41,8 @@ import jinja2
 import lxml.html
 from markupsafe import Markup
 
-from ..model.publishable import NamingTerm, SiteModel
+from ..cache import Fingerprinter, code_digest
+from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
 from ..words import long_date, slug
@@ -428,9 +429,27 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
         processes = processes or min(2, os.cpu_count() or 1)
         result = Booklets()
         by_path = {page.path: page for page in booklet_pages(pages)}
-        wanted = {path: (page, maker.first_guess(page)) for path, page in by_path.items()}
         done: dict[str, list[tuple[BookletDocument, Laid]]] = {}
+        # A page whose content is unchanged has the booklet it had: known by the page's fingerprint, without
+        # rendering its HTML again (the index says which PDFs it was).
+        from .writer import templates_digest
+
+        index = folder / "pages"
+        index.mkdir(exist_ok=True)
+        fingerprints = Fingerprinter()
+        site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
+                                    code_digest(), maker.css, maker.salt)
+        prints = {path: fingerprints.of(site_wide, page.path, page.template, page.title,
+                                        sorted(context_names(page.context).items()))
+                  for path, page in by_path.items()}
+        for path, fingerprint in prints.items():
+            known = _known_booklet(index / f"{fingerprint}.json", renderer)
+            if known:
+                done[path] = known
+                result.reused += len(known)
+        wanted = {path: (page, maker.first_guess(page)) for path, page in by_path.items() if path not in done}
         new_documents: list[BookletDocument] = []
+        fresh_paths: set[str] = set()
         while wanted:
             planned = {path: maker.documents(page, parts) for path, (page, parts) in wanted.items()}
             laid: dict[str, Laid] = {}
@@ -453,6 +472,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                 counts = [laid[d.key].pages for d in documents]
                 if max(counts) <= MAX_PAGES or len(documents) < parts:  # short enough, or it cannot split further
                     done[path] = [(d, laid[d.key]) for d in documents]
+                    fresh_paths.add(path)
                 else:
                     again[path] = (page, max(parts + 1, math.ceil(sum(counts) / (MAX_PAGES - 4))))
             result.reused += sum(1 for ds in planned.values() for d in ds) - len(new)
@@ -490,6 +510,9 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                     else:
                         verdict.touch()
             result.files[path] = tuple(files)
+            if path in fresh_paths and all(laid.pages <= MAX_PAGES for _, laid in laid_documents):
+                _write_atomically(index / f"{prints[path]}.json", json.dumps(
+                    [[d.key, laid.pages, laid.size] for d, laid in laid_documents]).encode())
     if problems:
         raise DataProblems(problems)
     return result
@@ -497,6 +520,21 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
 
 def _naming_digest(naming) -> str:
     return hashlib.sha256(repr(sorted(repr(t) for t in naming)).encode()).hexdigest()[:16]
+
+
+def _known_booklet(entry: Path, renderer: _Renderer) -> list[tuple[BookletDocument, Laid]] | None:
+    """The documents a page's booklet was made of, when the index knows them and the cache still has them."""
+    try:
+        documents = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    known = []
+    for key, _, _ in documents:
+        laid = renderer.known(key)
+        if laid is None or laid.pages > MAX_PAGES:
+            return None
+        known.append((BookletDocument("", key), laid))
+    return known or None
 
 
 def _place(source: Path, target: Path) -> None:

@@ -14,6 +14,7 @@ after it.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 # Structure types that hold a block of text (PDF 1.7, 14.8.4): a block's text is its own and its inline children's.
@@ -80,6 +81,15 @@ def _marked_text(reader) -> tuple[dict[tuple[int, int], list[str]], list[str]]:
     return marked, everything
 
 
+def _words(text: str) -> str:
+    """The text as one line. A line that ends in a hyphen was broken inside a word ("later-" "life"): the
+    booklets never add hyphens, and a break after a hyphen with a space after it comes at the space."""
+    return " ".join(HYPHEN_BREAK.sub("-", text).split())
+
+
+HYPHEN_BREAK = re.compile(r"(?<=\S)-[ \t]*\n\s*")
+
+
 def _kids(node) -> list:
     from pypdf.generic import ArrayObject
 
@@ -109,7 +119,7 @@ class _StructureWalk:
         if kind in BLOCK_TYPES:
             own: list[str] = []
             self._inline(node, page, own)
-            text = " ".join("".join(own).split())
+            text = _words("".join(own))
             if text:
                 self.blocks.append(PdfBlock(kind, text))
             return

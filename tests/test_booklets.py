@@ -1,0 +1,416 @@
+"""The easy-read booklets to print, read back from the PDFs the build wrote.
+
+Each booklet must say what its easy-read page says, point by point and in
+order, with nothing between (its cover, page numbers, words to know and help
+page apart); be linked with its true page count and size; be a tagged PDF a
+screen reader can use (checked here with pikepdf, and by two independent
+PDF/UA checkers); be made again byte for byte; and be laid out again only
+when what it shows changes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import lxml.html
+import pikepdf
+import pytest
+from fontTools.ttLib import TTFont
+from helpers import ROOT, build_site, read_rows, tree_digest, write_rows
+
+from dps_publish.problems import DataProblems
+from dps_publish.site.assets import ICONS
+from dps_publish.site.booklets import BOOKLET_TEMPLATES, MAX_PAGES, booklet_pages
+from dps_publish.site.pages import site_pages
+from dps_publish.site.pdftext import read_pdf
+from dps_publish.site.sitecheck import text_blocks
+
+BIN = Path(sys.executable).parent
+HELP = "Help with this booklet"
+LINK_WORDS = re.compile(r"\(PDF, (\d+) pages?, ([\d,]+) KB\)")
+
+
+def booklet_pages_of(result):
+    return booklet_pages(site_pages(result.model))
+
+
+def linked_booklets(output: Path, page_path: str) -> list[tuple[Path, str]]:
+    """(PDF file, link words) of each booklet the easy-read page links, in order."""
+    root = lxml.html.document_fromstring((output / page_path / "index.html").read_bytes())
+    return [(output / a.get("href").lstrip("/"), " ".join(a.text_content().split()))
+            for a in root.xpath('//div[@class="booklet-link"]//a')]
+
+
+def page_blocks(html: bytes) -> tuple[list[str], list[str]]:
+    """The easy-read page's content as the booklet must say it (its blocks of text, in order), and the
+    blocks of its "Words to know". Left out: the title (on the cover), the links to the twin and the booklet,
+    and the points marked web-only."""
+    root = lxml.html.document_fromstring(html)
+    main = root.get_element_by_id("main-content")
+    for name in ("twin-link", "booklet-link", "web-only"):
+        for element in main.find_class(name):
+            element.drop_tree()
+    main.find("h1").drop_tree()
+    words = [_blocks(w) for w in main.find_class("words-to-know")]
+    return _blocks(main), [b for w in words for b in w]
+
+
+def _blocks(element) -> list[str]:
+    html = b"<html><body><main>" + lxml.html.tostring(element) + b"</main></body></html>"
+    return [b.text for b in text_blocks(html)]
+
+
+def booklet_parts(pdf_blocks: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """A booklet's blocks as (cover, body, help page)."""
+    cover_end = next(i for i, b in enumerate(pdf_blocks) if b.startswith("This information is from")) + 1
+    help_start = pdf_blocks.index(HELP)
+    return pdf_blocks[:cover_end], pdf_blocks[cover_end:help_start], pdf_blocks[help_start:]
+
+
+def pdf_blocks(pdf: Path) -> list[str]:
+    return [t.removeprefix("• ") for t in read_pdf(pdf.read_bytes()).texts()]
+
+
+def unspaced(blocks: list[str]) -> list[str]:
+    """Blocks without their spaces: a PDF's lines carry no space where a line broke, so a web address broken
+    after its "/" reads back with one. Every block, its words and their order are still compared."""
+    return ["".join(b.split()) for b in blocks]
+
+
+def check_booklet_says_its_page(output: Path, page) -> int:
+    """Every booklet of the page says the page's points in order, each part complete; returns the parts."""
+    body_expected, words = page_blocks((output / page.path / "index.html").read_bytes())
+    files = linked_booklets(output, page.path)
+    assert files, f"/{page.path} links no booklet"
+    said: list[str] = []
+    for number, (pdf, _) in enumerate(files, start=1):
+        cover, body, help_page = booklet_parts(pdf_blocks(pdf))
+        assert cover[0] == ("About this support" if page.template == "er_home" else page.title), cover
+        assert ("Part %d of %d" % (number, len(files)) in cover) == (len(files) > 1), cover
+        assert cover[-3:-1] == ["Easy read.", f"From {council_name()}."], cover
+        if words:  # each part ends with the words it needs to know
+            assert unspaced(body[-len(words):]) == unspaced(words), (pdf.name, body[-len(words):], words)
+            body = body[:-len(words)]
+        said += [b for b in body if not b.endswith("(continued)")]  # a part opens with the heading it continues
+        assert help_page[-1].startswith("Pictures by OpenMoji"), help_page
+        assert any(council_phone() in b for b in help_page), help_page
+    assert unspaced(said + words) == unspaced(body_expected), f"/{page.path}: the booklet does not say what its page says"
+    return len(files)
+
+
+def council_name() -> str:
+    from dps_publish.settings import load_settings
+
+    return load_settings(ROOT / "pelicanconf.py").council_name
+
+
+def council_phone() -> str:
+    from dps_publish.settings import load_settings
+
+    return load_settings(ROOT / "pelicanconf.py").council_phone
+
+
+# --- every listed page has its booklet, linked with its true size -------------------------------------------------
+
+
+def test_every_page_a_person_takes_away_has_its_booklet_linked_with_its_true_size(example_build):
+    output, result = example_build
+    pages = booklet_pages_of(result)
+    assert {p.template for p in pages} == set(BOOKLET_TEMPLATES)
+    assert sum(p.template == "er_district" for p in pages) == len(result.model.districts)
+    assert sum(p.template == "er_provider" for p in pages) == len(result.model.providers)
+    linked = set()
+    for page in pages:
+        files = linked_booklets(output, page.path)
+        assert files, f"/{page.path} links no booklet"
+        for pdf, words in files:
+            pages_in, kilobytes = LINK_WORDS.search(words).groups()
+            assert int(pages_in) == len(pikepdf.open(pdf).pages), (pdf, words)
+            assert int(kilobytes.replace(",", "")) == max(1, round(pdf.stat().st_size / 1024)), (pdf, words)
+            assert words.startswith("Print this as a booklet" if len(files) == 1 else "Part "), words
+            linked.add(pdf)
+        # The standard twin says so on its "Other formats" line, with the same files and words.
+        twin = lxml.html.document_fromstring((output / page.twin / "index.html").read_bytes())
+        other = twin.find_class("other-formats")
+        assert other and other[0].text_content().split()[:2] == ["Other", "formats:"], page.twin
+        hrefs = [output / a.get("href").lstrip("/") for a in other[0].iter("a") if a.get("type") == "application/pdf"]
+        assert hrefs == [pdf for pdf, _ in files], page.twin
+    assert linked == set(output.rglob("*.pdf")), "a booklet is written that no page links, or the other way"
+
+
+def test_every_booklet_says_its_easy_read_page_point_by_point_in_order(example_build):
+    output, result = example_build
+    checked = [check_booklet_says_its_page(output, page) for page in booklet_pages_of(result)]
+    assert len(checked) >= 80
+
+
+def test_the_check_of_a_booklet_against_its_page_can_fail(example_build, tmp_path):
+    output, result = example_build
+    page = next(p for p in booklet_pages_of(result) if p.template == "er_provider")
+    copy = tmp_path / "output"
+    (copy / page.path).mkdir(parents=True)
+    html = (output / page.path / "index.html").read_text(encoding="utf-8")
+    (copy / page.path / "index.html").write_text(html.replace("</main>", "<p>A point the booklet lacks.</p></main>"),
+                                                   encoding="utf-8")
+    for pdf, _ in linked_booklets(output, page.path):
+        target = copy / pdf.relative_to(output)
+        target.write_bytes(pdf.read_bytes())
+    with pytest.raises(AssertionError, match="does not say what its page says"):
+        check_booklet_says_its_page(copy, page)
+
+
+# --- tagged, titled, in English, pictures described, fonts embedded, text big enough -------------------------------
+
+
+def tagged_text_sizes(page) -> list[float]:
+    """The size in points of every piece of tagged text on the page, as the content stream draws it."""
+    sizes, stack, ctm, tm, size, marked = [], [], pikepdf.Matrix(), pikepdf.Matrix(), 0.0, []
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q":
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = pikepdf.Matrix(*map(float, operands)) @ ctm
+        elif op == "BDC":
+            marked.append(isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1])
+        elif op == "BMC":
+            marked.append(False)
+        elif op == "EMC":
+            marked.pop()
+        elif op == "Tf":
+            size = float(operands[1])
+        elif op == "BT":
+            tm = pikepdf.Matrix()
+        elif op == "Tm":
+            tm = pikepdf.Matrix(*map(float, operands))
+        elif op in ("Tj", "TJ", "'", '"') and marked and marked[-1]:
+            drawn = tm @ ctm
+            sizes.append(size * math.hypot(drawn.c, drawn.d))
+    return sizes
+
+
+def figures(node, found: list) -> list:
+    if isinstance(node, pikepdf.Array):
+        for kid in node:
+            figures(kid, found)
+    elif isinstance(node, pikepdf.Dictionary):
+        if node.get("/S") == "/Figure":
+            found.append(str(node.get("/Alt", "")))
+        if "/K" in node:
+            figures(node.K, found)
+    return found
+
+
+def test_every_booklet_is_a_tagged_pdf_with_language_title_described_pictures_and_embedded_fonts(example_build):
+    output, _ = example_build
+    pictures = {icon.alt for icon in ICONS.values()}
+    booklets = sorted(output.rglob("*.pdf"))
+    assert len(booklets) >= 80
+    smallest = math.inf
+    embedded: dict[str, str] = {}
+    for path in booklets:
+        with pikepdf.open(path) as pdf:
+            root = pdf.Root
+            assert root.MarkInfo.Marked is True, path
+            assert "/StructTreeRoot" in root, path
+            assert str(root.Lang) == "en-GB", path
+            assert root.ViewerPreferences.DisplayDocTitle is True, path
+            title = str(pdf.docinfo["/Title"])
+            assert title.endswith(": easy read") and len(title) > 12, (path, title)
+            assert pdf.open_metadata().get("dc:title") == title, path
+            assert 3 <= len(pdf.pages) <= MAX_PAGES, (path, len(pdf.pages))
+            alts = figures(root.StructTreeRoot.K, [])
+            assert alts and all(a in pictures for a in alts), (path, set(alts) - pictures)
+            for page in pdf.pages:
+                for name, font in page.Resources.get("/Font", {}).items():
+                    # The booklet's own @font-face (never a font fontconfig found instead), embedded, and
+                    # Liberation Sans inside: its name table says so.
+                    assert re.fullmatch(r"/[A-Z]{6}\+Booklet-Sans(-Bold)?", str(font.BaseFont)), (path, font.BaseFont)
+                    descriptor = font.DescendantFonts[0].FontDescriptor
+                    assert "/FontFile2" in descriptor, (path, name)
+                    if str(font.BaseFont) not in embedded:
+                        program = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()))
+                        embedded[str(font.BaseFont)] = program["name"].getDebugName(1)
+                    assert embedded[str(font.BaseFont)] == "Liberation Sans", (path, embedded)
+                for name, xobject in page.Resources.get("/XObject", {}).items():
+                    assert xobject.get("/Subtype") != "/Image", (path, "a picture of text?")  # pictures are vectors
+                sizes = tagged_text_sizes(page)
+                if sizes:
+                    smallest = min(smallest, min(sizes))
+    assert 16 <= round(smallest, 2) < 100, f"the smallest tagged text is {smallest:.2f} point"
+
+
+def test_the_text_size_check_reads_sizes_from_the_content_stream(tmp_path):
+    from weasyprint import HTML
+
+    small = tmp_path / "small.pdf"
+    HTML(string='<html lang="en-GB"><p style="font-size: 9pt">Small words.</p></html>').write_pdf(
+        small, pdf_variant="pdf/ua-1")
+    with pikepdf.open(small) as pdf:
+        sizes = tagged_text_sizes(pdf.pages[0])
+    assert sizes and round(min(sizes), 1) == 9.0
+
+
+# --- independent PDF/UA checkers ---------------------------------------------------------------------------------
+
+
+def run_checkers(paths: list[Path]) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+    half = len(paths) // 2 or len(paths)
+    pdfua = subprocess.Popen([str(BIN / "python"), "-m", "pdfua", "check", "--quiet", *map(str, paths)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    runs = [subprocess.Popen([str(BIN / "outloud"), "--quiet", "--fail-on", "warning", *map(str, part)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for part in (paths[:half], paths[half:]) if part]
+    outputs = [r.communicate() for r in runs]
+    pdfua_out, _ = pdfua.communicate()
+    returncode = max(r.returncode for r in runs)
+    outloud = subprocess.CompletedProcess("outloud", returncode, "".join(o for o, _ in outputs))
+    return subprocess.CompletedProcess("pdfua", pdfua.returncode, pdfua_out), outloud
+
+
+def test_two_independent_pdf_ua_checkers_pass_every_booklet(example_build):
+    output, _ = example_build
+    booklets = sorted(output.rglob("*.pdf"))
+    pdfua, outloud = run_checkers(booklets)
+    assert pdfua.returncode == 0, pdfua.stdout[-3000:]
+    assert outloud.returncode == 0, outloud.stdout[-3000:]
+    assert outloud.stdout.count("PASS") == len(booklets), outloud.stdout[-3000:]
+
+
+def test_the_checkers_fail_an_untagged_pdf(tmp_path):
+    from weasyprint import HTML
+
+    untagged = tmp_path / "untagged.pdf"
+    HTML(string="<p>No language, no title, no tags.</p>").write_pdf(untagged)
+    pdfua, outloud = run_checkers([untagged])
+    assert pdfua.returncode != 0, pdfua.stdout
+    assert outloud.returncode != 0, outloud.stdout
+
+
+# --- reproducible, and laid out again only when what it shows changes ---------------------------------------------
+
+
+def test_two_builds_give_byte_identical_booklets(example_build, tmp_path, monkeypatch):
+    output, _ = example_build
+    monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "own-booklet-cache"))  # laid out again, from nothing
+    again = tmp_path / "output"
+    result = build_site(ROOT / "data", again)
+    assert result.booklets_rendered >= 80 and result.booklets_reused == 0
+    first = {k: v for k, v in tree_digest(output).items() if k.endswith(".pdf")}
+    second = {k: v for k, v in tree_digest(again).items() if k.endswith(".pdf")}
+    assert len(first) >= 80
+    assert first == second
+
+
+def test_a_rebuild_after_one_providers_edit_lays_out_only_the_booklets_that_show_it(example_build, data_copy,
+                                                                                    tmp_path):
+    output, result = example_build
+    header, rows = read_rows(data_copy / "providers.csv")
+    edited = next(r for r in rows if r["provider_id"] == "cliff-path-walkers")
+    old_name, edited["name"] = edited["name"], "Cliff Path Walkers and Talkers"
+    write_rows(data_copy / "providers.csv", header, rows)
+    own = f"easy-read/providers/{edited['provider_id']}/"  # its name is its booklet's title
+    shows_it = {p.path for p in booklet_pages_of(result)
+                if any(old_name in b for b in page_blocks((output / p.path / "index.html").read_bytes())[0])}
+    assert own not in shows_it and len(shows_it) >= 3, shows_it
+    shows_it.add(own)
+    rebuilt = build_site(data_copy, tmp_path / "output")
+    assert {str(Path(f).parent) + "/" for f in rebuilt.booklets_rendered_files} == shows_it
+    assert rebuilt.booklets_rendered == len(rebuilt.booklets_rendered_files)
+    assert rebuilt.booklets_reused >= 80 - len(shows_it)
+
+
+# --- a district too long for one booklet ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_district(tmp_path_factory):
+    """The example data with 45 more organisations, each on two lots in Ashford only: its booklet needs parts."""
+    data = tmp_path_factory.mktemp("long-district") / "data"
+    import shutil
+
+    shutil.copytree(ROOT / "data", data)
+    header, providers = read_rows(data / "providers.csv")
+    listing_header, listings = read_rows(data / "listings.csv")
+    model = next(r for r in providers if r["provider_id"] == "hop-garden-makers")
+    lots = [r for r in listings if r["provider_id"] == "hop-garden-makers"][:2]
+    names = [f"{first} {second} Club" for first in ("Bright", "Quiet", "Sunny", "Merry", "Steady", "Kindly", "Lively",
+                                                     "Gentle", "Hearty")
+             for second in ("Oak", "Willow", "Heron", "Meadow", "Harbour")]  # words, not numbers: no line repeats
+    for number, name in enumerate(names, start=1):
+        provider_id = f"ashford-{name.lower().replace(' ', '-')}"
+        providers.append({**model, "provider_id": provider_id, "name": name,
+                          "registration_number": f"{17000000 + number}", "website": "", "phone": "", "email": "",
+                          "easy_read_description": "We meet every week."})
+        for lot in lots:
+            listings.append({**lot, "provider_id": provider_id, "districts": "Ashford"})
+    write_rows(data / "providers.csv", header, providers)
+    write_rows(data / "listings.csv", listing_header, listings)
+    output = data.parent / "output"
+    return output, build_site(data, output)
+
+
+def test_a_district_too_long_for_one_booklet_is_split_into_parts_each_complete(long_district):
+    output, result = long_district
+    page = next(p for p in booklet_pages_of(result) if p.path == "easy-read/find-support/ashford/")
+    files = linked_booklets(output, page.path)
+    assert len(files) == 2, files
+    for number, (pdf, words) in enumerate(files, start=1):
+        assert words.startswith(f"Part {number} (PDF, "), words
+        assert pdf.name.endswith(f"-part-{number}-of-2.pdf"), pdf.name
+        with pikepdf.open(pdf) as booklet:
+            assert 12 <= len(booklet.pages) <= MAX_PAGES
+            assert str(booklet.docinfo["/Title"]) == f"Support in Ashford, part {number} of 2: easy read"
+    assert check_booklet_says_its_page(output, page) == 2
+    pdfua, outloud = run_checkers([pdf for pdf, _ in files])
+    assert pdfua.returncode == 0 and outloud.returncode == 0, (pdfua.stdout, outloud.stdout)
+
+
+# --- the naming register and the 15-word rule, read from the PDF --------------------------------------------------
+
+
+@pytest.mark.parametrize("words, code", [
+    ("We go for walks by the sea and in the countryside with friends who like to walk a long way.",
+     "easy-read-sentence-too-long"),
+    ("We joined the DPS.", "naming-register"),
+])
+def test_a_booklet_breaking_the_easy_read_rules_stops_the_build_naming_the_booklet_and_cell(words, code, data_copy,
+                                                                                           tmp_path):
+    header, rows = read_rows(data_copy / "providers.csv")
+    index = next(i for i, r in enumerate(rows) if r["provider_id"] == "cliff-path-walkers")
+    rows[index]["easy_read_description"] = words
+    write_rows(data_copy / "providers.csv", header, rows)
+    with pytest.raises(DataProblems) as raised:
+        build_site(data_copy, tmp_path / "output")
+    problems = [p for p in raised.value.problems if p.code == code]
+    assert problems, [str(p) for p in raised.value.problems]
+    said = str(problems[0])
+    assert "cliff-path-walkers-easy-read.pdf" in said and "providers.csv" in said, said
+    assert not (tmp_path / "output").exists()
+
+
+def test_booklets_need_their_font_and_say_how_to_install_it(monkeypatch):
+    from dps_publish.problems import BuildError
+    from dps_publish.site import booklets
+
+    monkeypatch.setattr(booklets, "FONT_FOLDERS", (Path("/nowhere"),))
+    with pytest.raises(BuildError, match="fonts-liberation2"):
+        booklets.booklet_fonts()
+
+
+def test_the_booklet_cache_can_be_shared_by_naming_it(tmp_path, monkeypatch):
+    from dps_publish.cache import CacheFolders
+
+    monkeypatch.delenv("DPS_BOOKLET_CACHE", raising=False)
+    assert CacheFolders(tmp_path).booklets == tmp_path / "booklets"
+    monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "shared"))
+    assert CacheFolders(tmp_path).booklets == tmp_path / "shared"
+    assert os.environ["DPS_BOOKLET_CACHE"].endswith("shared")
