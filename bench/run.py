@@ -83,6 +83,10 @@ def main(argv=None) -> int:
     parser.add_argument("--validate-only", action="store_true", help="measure only validate, cold and again")
     parser.add_argument("--open-referral-only", action="store_true",
                         help="measure only the Open Referral UK API files: how many, how big, how long")
+    parser.add_argument("--booklets-only", action="store_true",
+                        help="measure only the easy-read booklets: laid out from nothing, then again from the cache")
+    parser.add_argument("--sample", type=int, default=1,
+                        help="with --booklets-only, lay out every Nth booklet only (and say what all would take)")
     args = parser.parse_args(argv)
     work = args.work
     data = args.data
@@ -102,6 +106,8 @@ def main(argv=None) -> int:
     figures = {}
     if args.open_referral_only:
         return open_referral_figures(bench_data, work / "openreferral")
+    if args.booklets_only:
+        return booklet_figures(bench_data, work / "booklets", args.sample)
     validate_cache = work / "validate-cache"
     shutil.rmtree(validate_cache, ignore_errors=True)
     validate = [dps, "validate", "--data", str(bench_data), "--cache", str(validate_cache)]
@@ -167,6 +173,49 @@ def open_referral_figures(data: Path, folder: Path) -> int:
     print(f"| Open Referral UK package and API written | {seconds:.1f} s | |")
     for line in api_size_rows(folder / "api"):
         print(line)
+    return 0
+
+
+def booklet_figures(data: Path, folder: Path, sample: int = 1) -> int:
+    """Lay out the booklets of ``data`` (every ``sample``-th of them) into an empty cache, then again from it."""
+    from dps_publish.model.build import build_model
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import booklet_pages, write_booklets
+    from dps_publish.site.pages import site_pages
+    from dps_publish.sources.validate import validate_folder
+
+    settings = load_settings(ROOT / "pelicanconf.py")
+    model = build_model(validate_folder(data).tables, example_data=settings.example_data,
+                        threshold=settings.small_number_threshold)
+    every = booklet_pages(site_pages(model))
+    chosen = every[::max(1, sample)]
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop("DPS_BOOKLET_CACHE", None)
+    cache, out = folder / "cache", folder / "out"
+    started = time.perf_counter()
+    cold = write_booklets(model, settings, PACKAGED_THEME, out, chosen, cache)
+    cold_seconds = time.perf_counter() - started
+    shutil.rmtree(out)
+    started = time.perf_counter()
+    warm = write_booklets(model, settings, PACKAGED_THEME, out, chosen, cache)
+    warm_seconds = time.perf_counter() - started
+    pdfs = [f for files in cold.files.values() for f in files]
+    pages = sum(f.pages for f in pdfs)
+    parts = sum(1 for files in cold.files.values() if len(files) > 1)
+    print(f"booklets of {data}, {dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores")
+    print("| measure | result |")
+    print("|---|---|")
+    print(f"| pages with a booklet | {len(every):,}{f' (every {sample}th measured: {len(chosen):,})' if sample > 1 else ''} |")
+    print(f"| PDFs laid out (booklets in parts) | {cold.rendered:,} ({parts:,} in parts) |")
+    print(f"| pages laid out | {pages:,} ({pages / max(1, len(pdfs)):.1f} a PDF, largest {max(f.pages for f in pdfs)}) |")
+    print(f"| size | {sum(f.size for f in pdfs) / 1e6:.1f} MB ({sum(f.size for f in pdfs) / max(1, pages) / 1e3:.1f} KB a page) |")
+    print(f"| laid out and checked from nothing | {cold_seconds:.1f} s ({pages / cold_seconds:.1f} pages a second) |")
+    print(f"| again, every booklet from the cache | {warm_seconds:.1f} s ({warm.rendered} laid out) |")
+    if sample > 1:
+        scale = len(every) / len(chosen)
+        print(f"| all {len(every):,}, estimated from the sample | {cold_seconds * scale:,.0f} s from nothing, "
+              f"{warm_seconds * scale:.1f} s from the cache |")
     return 0
 
 
