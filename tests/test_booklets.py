@@ -423,3 +423,26 @@ def test_the_booklet_cache_can_be_shared_by_naming_it(tmp_path, monkeypatch):
     monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "shared"))
     assert CacheFolders(tmp_path).booklets == tmp_path / "shared"
     assert os.environ["DPS_BOOKLET_CACHE"].endswith("shared")
+
+
+def test_a_theme_whose_easy_read_page_is_not_a_booklet_layout_is_told_how_to_fix_it(example_build, tmp_path):
+    import shutil
+
+    from dps_publish.problems import BuildError
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import BookletMaker
+
+    _, result = example_build
+    theme = tmp_path / "theme"
+    shutil.copytree(PACKAGED_THEME, theme)
+    (theme / "static" / "css" / "booklet.css").unlink()  # an older theme: the packaged styles serve
+    template = theme / "templates" / "er_provider.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("{% extends layout %}", '{% extends "base.html" %}'),
+                        encoding="utf-8")
+    maker = BookletMaker(result.model, load_settings(ROOT / "pelicanconf.py"), theme)
+    page = next(p for p in booklet_pages_of(result) if p.template == "er_provider")
+    with pytest.raises(BuildError, match="extends layout"):
+        maker.contexts(page, 1)
+    lot = next(p for p in booklet_pages_of(result) if p.template == "er_lot")
+    assert maker.contexts(lot, 1)[0].css == (PACKAGED_THEME / "static" / "css" / "booklet.css").read_text()

@@ -46,7 +46,7 @@ from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
 from ..words import long_date, slug
-from .assets import ICONS
+from .assets import ICONS, PACKAGED_THEME
 from .contexts import BookletContext, BookletFile, Page, context_names
 from .pdftext import read_pdf
 from .sitecheck import TextBlock, _naming_problems, _sentence_problems, _term_pattern, text_blocks
@@ -114,13 +114,14 @@ class BookletMaker:
 
     def __init__(self, model: SiteModel, settings: PublishSettings, theme: Path):
         self.model, self.settings = model, settings
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(theme) / "templates")),
-                                      **jinja_environment())
+        # A council's own theme from before booklets has no booklet.html or booklet.css: the packaged ones serve.
+        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(Path(theme) / "templates")),
+            jinja2.FileSystemLoader(str(PACKAGED_THEME / "templates"))]), **jinja_environment())
         self.env.globals.update(template_globals(model, settings))
         self.env.filters.update(template_filters(model, settings.small_number_threshold, settings.council_area))
-        css_file = Path(theme) / "static" / "css" / STYLESHEET
-        if not css_file.is_file():
-            raise BuildError(f"the theme has no {css_file}: the booklets' styles are in it.")
+        css_file = next(f for f in (Path(theme) / "static" / "css" / STYLESHEET,
+                                    PACKAGED_THEME / "static" / "css" / STYLESHEET) if f.is_file())
         self.css = css_file.read_text(encoding="utf-8")
         self.fonts = booklet_fonts()
         self.salt = _salt(self.fonts)
@@ -131,6 +132,10 @@ class BookletMaker:
         html = template.render(SITENAME=self.settings.pelican.get("SITENAME", ""),
                                SITEURL=self.settings.site_url, layout=CONTENT_LAYOUT, page=page,
                                page_title=page.title, page_path=page.path, **context_names(page.context))
+        if "<html" in html[:2000].lower():
+            raise BuildError(f"the theme's {page.template}.html renders a whole web page, so its booklet cannot be "
+                             "made: its first line must be {% extends layout %} (not \"base.html\"), as in the "
+                             "packaged theme.")
         return lxml.html.fragment_fromstring(html, create_parent="div")
 
     def first_guess(self, page: Page) -> int:
