@@ -89,6 +89,11 @@ def booklet_pages(pages: Iterable[Page]) -> list[Page]:
             and not (p.template == "er_district" and p.context.filter is not None)]
 
 
+def public_address(settings: PublishSettings) -> str:
+    """The site's public address, as its settings file says (a preview's ``site_url`` is the desk's)."""
+    return str(settings.pelican.get("SITEURL") or settings.site_url).rstrip("/")
+
+
 def booklet_title(page: Page) -> str:
     return "About this support" if page.template == "er_home" else page.title
 
@@ -119,6 +124,10 @@ class BookletMaker:
             jinja2.FileSystemLoader(str(Path(theme) / "templates")),
             jinja2.FileSystemLoader(str(PACKAGED_THEME / "templates"))]), **jinja_environment())
         self.env.globals.update(template_globals(model, settings))
+        # A booklet's links and the address on its help page are the public site's, even in the desk's preview
+        # (built at the preview's address): a preview's booklet is byte for byte the one publication will make.
+        self.public = public_address(settings)
+        self.env.globals["url"] = lambda path="": f"{self.public}/{path}"
         self.env.filters.update(template_filters(model, settings.small_number_threshold, settings.council_area))
         css_file = next(f for f in (Path(theme) / "static" / "css" / STYLESHEET,
                                     PACKAGED_THEME / "static" / "css" / STYLESHEET) if f.is_file())
@@ -130,7 +139,7 @@ class BookletMaker:
         """The page's content block as its web page has it, in a <div>."""
         template = self.env.get_template(f"{page.template}.html")
         html = template.render(SITENAME=self.settings.pelican.get("SITENAME", ""),
-                               SITEURL=self.settings.site_url, layout=CONTENT_LAYOUT, page=page,
+                               SITEURL=self.public, layout=CONTENT_LAYOUT, page=page,
                                page_title=page.title, page_path=page.path, **context_names(page.context))
         if "<html" in html[:2000].lower():
             raise BuildError(f"the theme's {page.template}.html renders a whole web page, so its booklet cannot be "
@@ -172,7 +181,7 @@ class BookletMaker:
         return [BookletContext(title, number, len(chunks),
                                Markup("".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)),
                                Markup(self.css), self.fonts, date, long_date(date),
-                               f"{self.settings.site_url}/{page.path}", _cover_icon(chunk or words))
+                               f"{self.public}/{page.path}", _cover_icon(chunk or words))
                 for number, chunk in enumerate(chunks, start=1)]
 
     def documents(self, page: Page, parts: int) -> list[BookletDocument]:
@@ -430,7 +439,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
     with tempfile.TemporaryDirectory(prefix="dps-booklets-") as scratch:
         folder = Path(cache) if cache is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        renderer = _Renderer(folder, settings.site_url, maker.fonts)
+        renderer = _Renderer(folder, maker.public, maker.fonts)
         processes = processes or min(2, os.cpu_count() or 1)
         result = Booklets()
         by_path = {page.path: page for page in booklet_pages(pages)}
