@@ -211,11 +211,11 @@ def booklet_figures(data: Path, folder: Path, sample: int = 1) -> int:
     print(f"| pages laid out | {pages:,} ({pages / max(1, len(pdfs)):.1f} a PDF, largest {max(f.pages for f in pdfs)}) |")
     print(f"| size | {sum(f.size for f in pdfs) / 1e6:.1f} MB ({sum(f.size for f in pdfs) / max(1, pages) / 1e3:.1f} KB a page) |")
     print(f"| laid out and checked from nothing | {cold_seconds:.1f} s ({pages / cold_seconds:.1f} pages a second) |")
-    print(f"| again, every booklet from the cache | {warm_seconds:.1f} s ({warm.rendered} laid out) |")
+    print(f"| again, every booklet from the cache | {warm_seconds:.2f} s ({warm.rendered} laid out) |")
     if sample > 1:
         scale = len(every) / len(chosen)
         print(f"| all {len(every):,}, estimated from the sample | {cold_seconds * scale:,.0f} s from nothing, "
-              f"{warm_seconds * scale:.1f} s from the cache |")
+              f"{warm_seconds * scale:.2f} s from the cache |")
     return 0
 
 
