@@ -225,7 +225,7 @@ def _split(blocks: list, parts: int) -> list[list]:
     if parts <= 1 or len(blocks) <= 1:
         return [blocks]
     weights = [max(1, len(b.text_content())) + 200 * len(list(b.iter("img"))) for b in blocks]
-    total, target = sum(weights), sum(weights) / parts
+    target = sum(weights) / parts
     runs: list[list] = [[]]
     done = 0
     for block, weight in zip(blocks, weights):
@@ -234,7 +234,6 @@ def _split(blocks: list, parts: int) -> list[list]:
             runs.append([])
         runs[-1].append(block)
         done += weight
-    del total
     heading = None
     for run in runs:
         if heading is not None and run and run[0].tag not in ("h2",):
@@ -573,9 +572,3 @@ def booklet_problems(texts: Iterable[str], name: str, naming: tuple[NamingTerm, 
     # hold a term (dps.example.org), as a web page's links do where only the link's words are seen.
     named = [TextBlock(ADDRESS.sub("", b.text), b.in_main, b.explains) for b in blocks]
     return _naming_problems(name, named, terms, True, tables) + _sentence_problems(name, blocks, tables)
-
-
-def booklet_facts(booklets: Booklets) -> dict[str, object]:
-    return {path: [(f.path, f.pages, f.size) for f in files] for path, files in sorted(booklets.files.items())}
-
-
