@@ -10,7 +10,10 @@ listing every problem at once. Nothing falls back to example values.
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -398,11 +401,45 @@ def read_settings_file(path: Path) -> dict:
                    f'support in Northshire".{shown}', line) from None
     namespace = {"__file__": str(path), "__name__": path.stem}
     try:
-        exec(code, namespace)
+        with _isolated_imports(path.parent):
+            exec(code, namespace)
     except (Exception, SystemExit) as exc:
         line, elsewhere = _line_in(exc.__traceback__, path)
         raise fail("settings-run-error", _run_error(exc) + elsewhere, line) from None
     return {name: value for name, value in namespace.items() if name.isupper()}
+
+
+_IMPORTS = threading.RLock()  # sys.path and sys.modules belong to the whole process: one settings load at a time
+
+
+@contextmanager
+def _isolated_imports(folder: Path) -> Iterator[None]:
+    """Run a settings file so that nothing of it outlives the load: the file's own folder first on ``sys.path``, no
+    module cached under the name of a file in that folder (``publishconf.py`` does ``from pelicanconf import *``,
+    and Python would hand back the first ``pelicanconf`` it imported, perhaps another council's), and afterwards
+    ``sys.path`` as it was, every module imported during the load gone and any hidden one back."""
+    with _IMPORTS:
+        saved_path = list(sys.path)
+        before = set(sys.modules)
+        own = _module_names(folder)
+        hidden = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] in own}
+        sys.path.insert(0, str(folder))
+        try:
+            yield
+        finally:
+            sys.path[:] = saved_path
+            for name in set(sys.modules) - before:
+                del sys.modules[name]
+            sys.modules.update(hidden)
+
+
+def _module_names(folder: Path) -> set[str]:
+    """The top-level module names an import would find in ``folder``: its .py files and packages."""
+    try:
+        return {p.stem if p.suffix == ".py" else p.name for p in folder.iterdir()
+                if p.suffix == ".py" or (p / "__init__.py").is_file()}
+    except OSError:
+        return set()
 
 
 def _run_error(exc: BaseException) -> str:

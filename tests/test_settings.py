@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import sys
 from pathlib import Path
 
 import lxml.html
 import pytest
-from helpers import ROOT, THEME, dps, tree_digest
+from helpers import ROOT, THEME, dps, fill_in, tree_digest
 
-from dps_publish.cli import EXIT_SETTINGS
-from dps_publish.settings import REQUIRED, RULES, SettingsError, load_settings
+from dps_publish.cli import EXIT_SETTINGS, main
+from dps_publish.settings import REQUIRED, RULES, SettingsError, load_settings, read_settings_file
 
 # What a council would set for real in publishconf.py: a public build with these has no placeholder.
 REAL = [
@@ -264,3 +266,71 @@ def test_a_rehearsal_lets_placeholders_through_and_every_page_says_so(tmp_path, 
 def test_the_preview_site_has_no_rehearsal_notice(example_build):
     output, _ = example_build
     assert b'aria-label="Rehearsal"' not in (output / "index.html").read_bytes()
+
+
+# --- one process, many councils' settings (the desk loads them for weeks) -----------------------------------------
+
+
+def council_folder(folder: Path, name: str, area: str, code: str, org_id: str, address: str, site: str) -> Path:
+    """A folder made by ``dps-publish init`` with the council's own values written in, ready for a public build;
+    its ``publishconf.py``, which takes everything else from the ``pelicanconf.py`` beside it."""
+    assert main(["init", str(folder)]) == 0
+    settings = folder / "pelicanconf.py"
+    fill_in(settings, {"SITENAME": f'"Everyday life support in {area}"', "COUNCIL_NAME": f'"{name}"',
+                       "COUNCIL_AREA": f'"{area}"', "COUNCIL_AREA_CODE": f'"{code}"', "COUNCIL_ORG_ID": f'"{org_id}"'})
+    lowered = area.lower()
+    real = {"COUNCIL_ADDRESS": f'"{address}"', "COUNCIL_EMAIL": f'"accessibility@{lowered}.gov.uk"',
+            "COUNCIL_PHONE": '"03000 41 41 41"', "EXAMPLE_DATA": "False", "OCDS_PREFIX": f'"ocds-{lowered[:6]}"'}
+    text = settings.read_text(encoding="utf-8")
+    for setting, value in real.items():
+        text, count = re.subn(rf"^{setting} = .*$", f"{setting} = {value}", text, flags=re.MULTILINE)
+        assert count == 1, setting
+    settings.write_text(text, encoding="utf-8")
+    public = folder / "publishconf.py"
+    text, count = re.subn(r"^SITEURL = .*$", f'SITEURL = "{site}"', public.read_text(encoding="utf-8"),
+                          flags=re.MULTILINE)
+    assert count == 1
+    public.write_text(text, encoding="utf-8")
+    return public
+
+
+@pytest.fixture
+def three_councils(tmp_path) -> dict[Path, tuple[str, str, str]]:
+    """The example's publishconf.py and two init folders': each file with its council's name, address and site."""
+    fenwold = ("Fenwold County Council", "Fen House, Market Square, Fenby, FW1 2AB", "https://support.fenwold.gov.uk")
+    marsh = ("Marshland District Council", "The Moot Hall, Dyke Road, Saltmarsh, MR4 9ZZ",
+             "https://dps.marshland.gov.uk/care")
+    return {
+        ROOT / "publishconf.py": ("Kent County Council", "Example House, Example Street, Maidstone, ME14 0XX",
+                                  "https://dps.example.org"),
+        council_folder(tmp_path / "fenwold", fenwold[0], "Fenwold", "E10000099", "GB-LAE-FNW", *fenwold[1:]): fenwold,
+        council_folder(tmp_path / "marshland", marsh[0], "Marshland", "E07000999", "GB-LAE-MRS", *marsh[1:]): marsh,
+    }
+
+
+def test_each_settings_file_reads_its_own_values_whatever_was_loaded_before_it(three_councils):
+    load_settings(ROOT / "pelicanconf.py")  # Pelican's own modules are imported by the first load of the process
+    modules, path = set(sys.modules), list(sys.path)
+    for order in itertools.permutations(three_councils):
+        for public in order:
+            values = read_settings_file(public)
+            seen = (values["COUNCIL_NAME"], values["COUNCIL_ADDRESS"], values["SITEURL"])
+            assert seen == three_councils[public], f"{public} read after {[str(p) for p in order]}"
+            if public.parent != ROOT:  # the example's public settings hold placeholders, so only read them
+                settings = load_settings(public)
+                assert settings.public_build
+                assert (settings.council_name, settings.council_address, settings.site_url) == three_councils[public]
+    assert set(sys.modules) - modules == set(), "a settings file's modules stayed after it was loaded"
+    assert sys.path == path, "a settings file's folder stayed on sys.path after it was loaded"
+
+
+def test_a_settings_file_reads_the_pelicanconf_beside_it_even_when_another_was_imported(three_councils,
+                                                                                        monkeypatch):
+    [fenwold] = [p for p in three_councils if "fenwold" in str(p)]
+    monkeypatch.syspath_prepend(str(ROOT))
+    monkeypatch.delitem(sys.modules, "pelicanconf", raising=False)
+    import pelicanconf  # the example's, imported the ordinary way by something else in the process
+
+    assert pelicanconf.COUNCIL_NAME == "Kent County Council"
+    assert read_settings_file(fenwold)["COUNCIL_NAME"] == "Fenwold County Council"
+    assert sys.modules["pelicanconf"] is pelicanconf, "the process's own import is left as it was"
