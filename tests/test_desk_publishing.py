@@ -27,7 +27,7 @@ def _config(publisher) -> DeskConfig:
 
 
 def _approved_draft(config: DeskConfig, settings):
-    from dps_publish.desk.app import run_check
+    from dps_publish.desk.checking import run_check
 
     draft = DraftStore(config.drafts).create(config.data, "Jo Bloggs")
     set_cell(draft.data / "providers.csv", 0, "phone", "01622 000 999")

@@ -1,0 +1,24 @@
+"""Who may approve a draft: never someone who uploaded to it, only a person named in ``DESK_APPROVERS``."""
+
+from __future__ import annotations
+
+from .drafts import Draft
+
+
+def approval_refusal(draft: Draft, who: str, approvers: tuple[str, ...]) -> str | None:
+    """Why ``who`` may not approve ``draft``, in words; None when they may."""
+    check = draft.check
+    if draft.state == "published":
+        return "This draft has already been published."
+    if not check or check["problems"]:
+        return "The tables have problems or have not been checked: there is nothing to approve yet."
+    if who in draft.uploaders or who == draft.meta.get("created_by"):
+        return ("You uploaded tables to this draft, so you cannot approve it yourself: someone else must check it. "
+                "That is the point of a second pair of eyes.")
+    if who not in approvers:
+        named = ", ".join(approvers) or "nobody yet"
+        return (f"Only the people named in DESK_APPROVERS in the settings file can approve a draft ({named}). "
+                "Ask one of them.")
+    if draft.approval is not None:
+        return f"{draft.approval['by']} has already approved this draft."
+    return None

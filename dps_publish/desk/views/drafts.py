@@ -1,0 +1,96 @@
+"""The home page, starting a draft, its task list and uploading tables to it."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from ...cache import file_digest
+from ...sources.schemas import TABLE_ORDER
+from .. import audit
+from ..auth import token_ok
+from ..drafts import Draft
+from ..publishing import pending
+from ..tasks import task_list as tasks_of
+from ..uploads import Limits, UploadRefused, receive_upload
+from ..web import CSRF_WORDS, Desk, signed_in
+from .checking import record_check
+
+
+@signed_in
+async def home(request: Request, desk: Desk):
+    return desk.page(request, "home.html", drafts=desk.drafts.all(), interrupted=pending(desk.config),
+                     job=desk.jobs.latest())
+
+
+@signed_in
+async def new_draft(request: Request, desk: Desk):
+    await desk.form(request)
+    who = desk.person(request)
+    draft = await run_in_threadpool(desk.drafts.create, desk.config.data, who)
+    audit.append(desk.config.audit_log, {"action": "draft-started", "who": who, "draft": draft.id})
+    return desk.redirect(request, f"/drafts/{draft.id}")
+
+
+def job_for(desk: Desk, draft: Draft) -> dict | None:
+    job = desk.jobs.latest()
+    return job if job and job.get("draft") == draft.id else None
+
+
+@signed_in
+async def task_list(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    return desk.page(request, "draft.html", draft=draft, tasks=tasks_of(draft), job=job_for(desk, draft))
+
+
+def limits(desk: Desk) -> Limits:
+    return Limits(file_bytes=desk.settings.desk.max_file_mb * 1024 ** 2,
+                  payments_bytes=desk.settings.desk.max_payments_mb * 1024 ** 2)
+
+
+def _upload_page(request: Request, desk: Desk, draft: Draft, errors: list[str], status: int = 200):
+    return desk.page(request, "upload.html", status=status, draft=draft, tables=TABLE_ORDER, limits=limits(desk),
+                     errors=errors, files=draft.table_files())
+
+
+@signed_in
+async def upload_page(request: Request, desk: Desk):
+    return _upload_page(request, desk, desk.draft(request), [])
+
+
+@signed_in
+async def upload(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    if draft.state == "published":
+        raise HTTPException(409, "This draft has already been published. Start a new draft.")
+    session = desk.session(request)
+    who = desk.person(request)
+    draft.incoming.mkdir(exist_ok=True)
+    try:
+        received = await receive_upload(request, draft.incoming, limits(desk), lambda t: token_ok(session, t))
+    except UploadRefused as exc:
+        if exc.csrf:
+            raise HTTPException(403, CSRF_WORDS) from None
+        return _upload_page(request, desk, draft, [str(exc)], status=400)
+    taken = []
+    for file in received.files:
+        target = draft.place_upload(file.path, file.table, file.kind)
+        if file.kind == "xlsx":
+            from ..marked import unmark
+
+            await run_in_threadpool(unmark, target)  # the marked workbook, fixed and uploaded again
+        entry = {"by": who, "at": audit.now(), "name": file.display_name, "table": file.table, "how": file.how,
+                 "stored": target.name, "bytes": file.size, "sha256": file_digest(target)}
+        draft.meta.setdefault("uploads", []).append(entry)
+        taken.append(entry)
+    if not taken:
+        return _upload_page(request, desk, draft,
+                            received.refusals or ["Choose one or more CSV or Excel files to upload."], status=400)
+    draft.reopen()
+    draft.meta["last_upload"] = {"files": taken, "refusals": received.refusals}
+    draft.save()
+    audit.append(desk.config.audit_log, {"action": "upload", "who": who, "draft": draft.id,
+                                         "files": [{k: e[k] for k in ("name", "table", "sha256")} for e in taken]})
+    await record_check(desk, draft, who)
+    return desk.redirect(request, f"/drafts/{draft.id}/check")

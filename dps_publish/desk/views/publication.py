@@ -1,0 +1,160 @@
+"""Preview, a build's progress, asking for a check, approving, publishing and the history."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ... import pipeline
+from .. import audit
+from ..approvals import approval_refusal
+from ..drafts import Draft, DraftError
+from ..freezing import freezable_rounds
+from ..jobs import Busy
+from ..previews import start_pages
+from ..publishing import PublishRequest, can_publish
+from ..tasks import preview_ready
+from ..web import Desk, signed_in
+from .drafts import job_for
+
+NOT_CHECKED = "Fix the problems in the tables first: a draft with problems cannot be {}."
+
+
+@signed_in
+async def preview_page(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    ready = preview_ready(draft)
+    return desk.page(request, "preview.html", draft=draft, ready=ready, check=draft.check,
+                     job=job_for(desk, draft), pages=start_pages(draft) if ready else [])
+
+
+@signed_in
+async def start_preview(request: Request, desk: Desk):
+    await desk.form(request)
+    draft = desk.draft(request)
+    check = draft.check
+    if not check or check["problems"]:
+        return desk.page(request, "preview.html", status=409, draft=draft, ready=False, check=check, job=None, pages=[],
+                         error=NOT_CHECKED.format("built"))
+    return start_job(request, desk, draft, "preview",
+                     preview_url=f"{str(request.base_url).rstrip('/')}/preview/{draft.id}")
+
+
+def start_job(request: Request, desk: Desk, draft: Draft, kind: str, **options):
+    try:
+        job = desk.jobs.start(kind, draft.id, desk.person(request), **options)
+    except Busy as exc:
+        running = exc.args[0] or {}
+        return desk.page(request, "busy.html", status=409, draft=draft, running=running)
+    return desk.redirect(request, f"/drafts/{draft.id}/status?job={job}")
+
+
+@signed_in
+async def status_page(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    job = desk.jobs.status(request.query_params.get("job", ""))
+    if job is None or job.get("draft") != draft.id:
+        job = job_for(desk, draft)
+    if job is None:
+        raise HTTPException(404, "There is no build for this draft.")
+    return desk.page(request, "status.html", draft=draft, job=job, stages=pipeline.STAGES)
+
+
+@signed_in
+async def status_json(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    job = desk.jobs.status(request.query_params.get("job", ""))
+    if job is None or job.get("draft") != draft.id:
+        raise HTTPException(404, "There is no such build.")
+    words = {s.name: s.words for s in pipeline.STAGES}
+    return JSONResponse({"state": job["state"], "stage": job.get("stage"),
+                         "stage_words": words.get(job.get("stage") or "", ""), "message": job.get("message", "")})
+
+
+def _approval_page(request: Request, desk: Desk, draft: Draft, status: int = 200, error: str | None = None):
+    refusal = approval_refusal(draft, desk.person(request), desk.settings.desk.approvers)
+    return desk.page(request, "approval.html", status=status, draft=draft, check=draft.check,
+                     approvers=desk.settings.desk.approvers, error=error,
+                     can_approve=refusal is None and error is None, why_not=refusal)
+
+
+@signed_in
+async def approval_page(request: Request, desk: Desk):
+    return _approval_page(request, desk, desk.draft(request))
+
+
+@signed_in
+async def request_check(request: Request, desk: Desk):
+    await desk.form(request)
+    draft = desk.draft(request)
+    who = desk.person(request)
+    check = draft.check
+    if not check or check["problems"]:
+        return _approval_page(request, desk, draft, status=409, error=NOT_CHECKED.format("checked"))
+    if draft.state == "open":
+        draft.meta["state"] = "awaiting-check"
+        draft.meta["review"] = {"requested_by": who, "at": audit.now()}
+        draft.save()
+        audit.append(desk.config.audit_log, {"action": "check-requested", "who": who, "draft": draft.id})
+    return desk.redirect(request, f"/drafts/{draft.id}/approval")
+
+
+@signed_in
+async def approve(request: Request, desk: Desk):
+    await desk.form(request)
+    draft = desk.draft(request)
+    who = desk.person(request)
+    refusal = approval_refusal(draft, who, desk.settings.desk.approvers)
+    if refusal:
+        return _approval_page(request, desk, draft, status=403, error=refusal)
+    draft.meta["state"] = "approved"
+    draft.meta["approval"] = {"by": who, "at": audit.now(), "data_digest": draft.data_digest()}
+    draft.save()
+    audit.append(desk.config.audit_log, {"action": "approve", "who": who, "draft": draft.id,
+                                         "tables": draft.table_digests()})
+    return desk.redirect(request, f"/drafts/{draft.id}/approval")
+
+
+@signed_in
+async def publish_page(request: Request, desk: Desk):
+    draft = desk.draft(request)
+    return desk.page(request, "publish.html", draft=draft, check=draft.check, errors={},
+                     rounds=freezable_rounds(draft.data, desk.config.frozen), reason="")
+
+
+@signed_in
+async def publish(request: Request, desk: Desk):
+    fields = await desk.form(request)
+    draft = desk.draft(request)
+    who = desk.person(request)
+    rounds = freezable_rounds(draft.data, desk.config.frozen)
+    freeze = fields.get("freeze") or None
+    without_check = fields.get("mode") == "without-check"
+    reason = fields.get("reason", "") if without_check else None
+    errors = {}
+    if freeze and freeze not in {r for r, _ in rounds}:
+        errors["freeze"] = "Choose one of the rounds listed, or not to freeze a round."
+    try:
+        can_publish(draft, desk.settings, PublishRequest(who, freeze, reason))
+    except DraftError as exc:
+        errors["reason" if without_check else "publish"] = str(exc)
+    if errors:
+        return desk.page(request, "publish.html", status=400, draft=draft, check=draft.check, errors=errors,
+                         rounds=rounds, reason=reason or "")
+    return start_job(request, desk, draft, "publish", freeze=freeze, reason=reason)
+
+
+@signed_in
+async def finish_interrupted(request: Request, desk: Desk):
+    await desk.form(request)
+    try:
+        desk.jobs.start("recover", None, desk.person(request))
+    except Busy:
+        pass
+    return desk.redirect(request, "/")
+
+
+@signed_in
+async def history(request: Request, desk: Desk):
+    return desk.page(request, "history.html", lines=list(reversed(audit.read(desk.config.audit_log))))
