@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,14 @@ def clean_name(name: str) -> str:
     if not NAME.fullmatch(name):
         raise AuthError("Enter your name, in 80 letters or fewer.")
     return name
+
+
+def name_key(name: str) -> str:
+    """What two ways of writing one person's name have in common: "Jo  Bloggs", "jo bloggs" and "Ｊｏ Bloggs" agree.
+
+    Every comparison of people (who uploaded, who approves, who is in the users file) goes through this.
+    """
+    return unicodedata.normalize("NFKC", " ".join(str(name).split())).casefold()
 
 
 @dataclass
