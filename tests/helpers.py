@@ -6,10 +6,13 @@ import atexit
 import csv
 import gzip
 import hashlib
+import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
+
+import pytest
 
 from dps_publish.pipeline import Project, build
 from dps_publish.settings import load_settings
@@ -19,6 +22,33 @@ THEME = ROOT / "dps_publish" / "theme"  # the theme that comes with the package
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="dps-tests-"))
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+
+
+def in_ci() -> bool:
+    """Running in CI (``CI=true``), which always has ``../shared`` and libcoveocds: a check never skips there."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require(path: Path, checks: str, how: str) -> Path:
+    """``path``, which a conformance test cannot check ``checks`` without. If it is not there the test is skipped
+    saying so, except in CI (``CI=true``), where it fails naming what is missing and how to put it there."""
+    if path.exists():
+        return path
+    reason = f"{path} is not there, so {checks} cannot be checked. {how}"
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a conformance check never skips in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def shared_folder() -> Path:
+    """The folder of the standards' own files, ``../shared`` beside this clone unless ``DPS_SHARED`` names another."""
+    return Path(os.environ.get("DPS_SHARED") or ROOT.parent / "shared")
+
+
+def shared_path(*parts: str, checks: str) -> Path:
+    """A file or folder of ``../shared`` (see ``shared_folder``), through ``require``."""
+    return require(shared_folder().joinpath(*parts), checks,
+                   f"Put the shared folder beside this clone at {ROOT.parent / 'shared'}, or name it in DPS_SHARED.")
 
 
 def scratch(name: str = "cache") -> Path:

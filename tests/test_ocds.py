@@ -21,16 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, require, shared_path
 
 from dps_publish.model.build import build_model
 from dps_publish.opendata.ocds import EXTENSION_URL, EXTENSIONS, compile_releases, write_ocds
 from dps_publish.settings import load_settings
 from dps_publish.sources.validate import validate_folder
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-OCDS_SHARED = SHARED / "ocds"
-STANDARD_ZIP = OCDS_SHARED / "standard-1.1.zip"
 LIBCOVEOCDS = Path(sys.executable).parent / "libcoveocds"
 DPS = "dynamic-purchasing-system"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -88,12 +85,12 @@ def the_dps(model):
 
 @pytest.fixture(scope="module")
 def extension_server():
-    """``../shared/ocds/extensions`` over http on 127.0.0.1: (base URL, log of (path, status) served)."""
-    if not (OCDS_SHARED / "extensions").is_dir() or not STANDARD_ZIP.is_file():
-        pytest.skip(f"OCDS validation needs {OCDS_SHARED}/extensions and {STANDARD_ZIP}, which are not beside "
-                    "this clone (reference.md allows skipping then)")
-    if not LIBCOVEOCDS.is_file():
-        pytest.skip(f"libcoveocds is not installed next to {sys.executable}")
+    """``../shared/ocds/extensions`` over http on 127.0.0.1: (base URL, log of (path, status) served, the standard's
+    zip). Asked for before the packages are written, so a missing part of ``../shared`` fails at once."""
+    checks = "the OCDS packages against the standard with libcoveocds"
+    extensions = shared_path("ocds", "extensions", checks=checks)
+    standard_zip = shared_path("ocds", "standard-1.1.zip", checks=checks)
+    require(LIBCOVEOCDS, checks, "Install the test tools: .venv/bin/pip install -e '.[test]' (make test does).")
     served: list[tuple[str, int]] = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
@@ -104,17 +101,17 @@ def extension_server():
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(OCDS_SHARED / "extensions")))
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(extensions)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", served
+    yield f"http://127.0.0.1:{server.server_address[1]}", served, standard_zip
     server.shutdown()
     server.server_close()
 
 
 def cove(package_path: Path, kind: str, server, tmp_path: Path) -> tuple[dict, list[str], list]:
     """libcoveocds' JSON result for a copy of the package with local extension URLs, those URLs, and what was served."""
-    base, served = server
+    base, served, standard_zip = server
     package = json.loads(package_path.read_text(encoding="utf-8"))
     local = [f"{base}/{url.split('/')[-3]}/extension.json" for url in package["extensions"]]
     package["extensions"] = local
@@ -122,9 +119,9 @@ def cove(package_path: Path, kind: str, server, tmp_path: Path) -> tuple[dict, l
     copy.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
     served.clear()
     if kind == "release":
-        command = [str(LIBCOVEOCDS), "--standard-zip", str(STANDARD_ZIP), str(copy)]
+        command = [str(LIBCOVEOCDS), "--standard-zip", str(standard_zip), str(copy)]
     else:
-        command = [sys.executable, "-c", RECORD_BOOTSTRAP, str(STANDARD_ZIP), str(copy)]
+        command = [sys.executable, "-c", RECORD_BOOTSTRAP, str(standard_zip), str(copy)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout), local, list(served)
@@ -150,12 +147,12 @@ def assert_valid(result: dict, local_urls: list[str], served: list) -> None:
     assert unexpected == [], unexpected
 
 
-def test_release_package_passes_libcoveocds(example, extension_server, tmp_path):
+def test_release_package_passes_libcoveocds(extension_server, example, tmp_path):
     _, _, folder, _, _ = example
     assert_valid(*cove(folder / "release-package.json", "release", extension_server, tmp_path))
 
 
-def test_record_package_passes_libcoveocds(example, extension_server, tmp_path):
+def test_record_package_passes_libcoveocds(extension_server, example, tmp_path):
     _, _, folder, _, _ = example
     assert_valid(*cove(folder / "record-package.json", "record", extension_server, tmp_path))
 

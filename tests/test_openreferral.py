@@ -12,14 +12,13 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from helpers import ROOT, read_rows, tree_digest
+from helpers import ROOT, read_rows, shared_path, tree_digest
 
 from dps_publish.model.build import build_model
 from dps_publish.opendata.openreferral import Ids, age_range, load_profile, write_open_referral
 from dps_publish.settings import load_settings
 from dps_publish.sources.validate import validate_folder
 
-PROFILE = Path(__file__).resolve().parents[1].parent / "shared" / "oruk"
 WRITE = """
 import sys
 from pathlib import Path
@@ -50,11 +49,7 @@ def tables(package: Path) -> dict[str, tuple[list[str], list[dict]]]:
 
 
 def profile_descriptor() -> dict:
-    path = PROFILE / "datapackage.json"
-    if not path.exists():
-        reason = f"the Open Referral UK profile is not at {path}, so the export is not checked against it"
-        print(reason)
-        pytest.skip(reason)
+    path = shared_path("oruk", "datapackage.json", checks="the Open Referral UK export against the profile")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -162,18 +157,11 @@ def test_no_applied_only_provider_appears(package):
 
 # -- the same directory as the Open Referral UK API would serve it ------------------------------------------------
 
-API_SCHEMAS = PROFILE / "api"
-
-
 def api_validator(name: str):
     """A validator for one of the profile's compiled API schemas (``shared/oruk/api/``), formats checked."""
     import jsonschema
 
-    path = API_SCHEMAS / name
-    if not path.exists():
-        reason = f"the Open Referral UK API schemas are not at {API_SCHEMAS}, so the API files are not checked"
-        print(reason)
-        pytest.skip(reason)
+    path = shared_path("oruk", "api", name, checks="the Open Referral UK API files against the API's schemas")
     schema = json.loads(path.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
@@ -202,9 +190,8 @@ def test_the_services_list_is_one_page_holding_every_service(package):
     import jsonschema
 
     page = json.loads((package / "api" / "services.json").read_text(encoding="utf-8"))
-    openapi = json.loads((API_SCHEMAS / "openapi.json").read_text(encoding="utf-8")) if API_SCHEMAS.exists() else None
-    if openapi is None:
-        pytest.skip(f"the Open Referral UK API schemas are not at {API_SCHEMAS}")
+    openapi_path = shared_path("oruk", "api", "openapi.json", checks="the Open Referral UK API's paging")
+    openapi = json.loads(openapi_path.read_text(encoding="utf-8"))
     paging = openapi["components"]["schemas"]["Page"]
     assert set(paging["properties"]) <= set(page), "every paging field of the profile's Page"
     assert not list(jsonschema.Draft202012Validator(paging).iter_errors(page))
