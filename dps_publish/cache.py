@@ -81,6 +81,14 @@ def code_digest() -> str:
 _CODE: list[str] = []
 
 
+def templates_digest(theme: Path) -> str:
+    """The theme's page templates: a page or booklet made from a changed template is made again."""
+    digest = hashlib.sha256()
+    for path in sorted((theme / "templates").glob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def inputs_fingerprint(project) -> str:
     """Everything a build reads; the same fingerprint means the same ``output/``."""
     digest = hashlib.sha256()

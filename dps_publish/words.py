@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from .quarters import quarter_dates
+
 SUPPORT_TYPE_WORDS = {
     "one-to-one": "one to one",
     "small-group": "in a small group",
@@ -44,7 +46,6 @@ ROUTES = {
     "competitive-procedure-with-negotiation": "Tender with negotiation",
     "direct-award": "Direct award",
 }
-QUARTER_MONTHS = {"1": "January to March", "2": "April to June", "3": "July to September", "4": "October to December"}
 
 
 def money(value, *, pence: str = "when-needed", grouping: bool = True) -> str:
@@ -82,8 +83,8 @@ def year_words(financial_year: str) -> str:
 
 def quarter_words(period: str) -> str:
     """``2023-Q2`` as ``April to June 2023``."""
-    year, quarter = period.split("-Q")
-    return f"{QUARTER_MONTHS[quarter]} {year}"
+    first, last = quarter_dates(period)
+    return f"{first:%B} to {last:%B %Y}"
 
 
 def slug(text: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from helpers import ROOT, THEME, read_rows, write_rows
 
 from dps_publish.problems import DataProblems
-from dps_publish.site.sitecheck import _term_pattern
+from dps_publish.site.sitecheck import term_pattern
 
 EASY = "easy-read/"
 # The pages a resident reads: each must have an easy-read twin (point 4 of the issue).
@@ -135,9 +135,9 @@ def test_easy_read_pages_credit_the_pictures(example_build):
 
 
 def test_terms_match_whole_words_only():
-    assert _term_pattern("lot").search("Lot 1a is here")
-    assert not _term_pattern("lot").search("Allotment gardening")
-    assert _term_pattern("Community Day Opportunities").search("the community  day opportunities list")
+    assert term_pattern("lot").search("Lot 1a is here")
+    assert not term_pattern("lot").search("Allotment gardening")
+    assert term_pattern("Community Day Opportunities").search("the community  day opportunities list")
 
 
 @pytest.fixture

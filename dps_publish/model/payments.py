@@ -15,7 +15,6 @@ import dataclasses
 
 import pandas as pd
 
-from ..opendata.csvtext import frame_csv
 from .publishable import Payment
 
 REDACTED = "REDACTED - personal data"
@@ -69,16 +68,3 @@ def money_text(values: pd.Series) -> pd.Series:
     if whole.any():
         values[whole] = values[whole].str.replace(r"\.0+$", "", regex=True)
     return values.where(values != "-0", "0")
-
-
-def financial_quarters(dates: pd.Series) -> pd.Series:
-    """``2023-24-q1`` for April to June 2023: councils' quarters run from April."""
-    year = dates.str[:4].astype(int)
-    month = dates.str[5:7].astype(int)
-    start = year.where(month >= 4, year - 1)
-    quarter = (month - 4) % 12 // 3 + 1
-    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2) + "-q" + quarter.astype(str)
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame_csv(frame)

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ..model.payments import to_csv as payments_csv
 from ..model.publishable import PUBLISHED, SiteModel, derived_fields
 from ..settings import PublishSettings
 from ..sources.schemas import load_schema, published_schema
 from ..words import slug
+from .csvtext import frame_csv
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -103,7 +103,7 @@ def _table_resource(model: SiteModel, name: str, cls) -> Resource:
     rows = model.table(name)
     names = [f.name for f in dataclasses.fields(cls)]
     if name == "payments":  # columns, not objects: a year of payments can be millions of rows
-        data, as_json = payments_csv(rows), None
+        data, as_json = frame_csv(rows), None
     else:
         data, as_json = table_csv(rows, names), tuple(rows)
     source = load_schema(name).descriptor

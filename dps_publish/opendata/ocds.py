@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..model.publishable import KpiDefinition, KpiValue, Lot, Programme, Round, SiteModel
+from ..quarters import quarter_dates
 from ..settings import PublishSettings
 from ..words import slug
 
@@ -460,14 +461,6 @@ def _period(start: dt.date | None, end: dt.date | None) -> dict:
     if end:
         out["endDate"] = end_of_day(end)
     return out
-
-
-def quarter_dates(period: str) -> tuple[dt.date, dt.date]:
-    """``2023-Q1`` is January to March 2023 (calendar quarters, as the KPI pages show them)."""
-    year, quarter = period.split("-Q")
-    first = dt.date(int(year), 3 * int(quarter) - 2, 1)
-    next_first = dt.date(int(year) + 1, 1, 1) if quarter == "4" else dt.date(int(year), 3 * int(quarter) + 1, 1)
-    return first, next_first - dt.timedelta(days=1)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..model.payments import financial_quarters
 from ..model.publishable import SiteModel
 from ..problems import BuildError
+from ..quarters import financial_quarters
 from ..settings import PublishSettings
 from ..words import ROUTES, slug
 from .csvtext import frame_csv
@@ -434,9 +434,32 @@ def rows_csv(rows: list[dict], columns) -> bytes:
 
 
 def transparency_files(model: SiteModel) -> tuple[str, ...]:
-    """The Code's files, in the order the downloads page lists them."""
+    """The Code's files, in the order the downloads page lists them; a ``BuildError`` when a quarter's file would
+    hold more rows than a spreadsheet opens."""
     quarters = spend_quarters(model)[0] if len(model.payments) else []
-    return (CONTRACTS_FILE, TENDERS_FILE, *(f"spend-over-500-{q}.csv" for q in quarters))
+    check_spend_rows(model)
+    return (CONTRACTS_FILE, TENDERS_FILE, *(spend_file(q) for q in quarters))
+
+
+def spend_file(quarter: str) -> str:
+    return f"spend-over-500-{quarter}.csv"
+
+
+def check_spend_rows(model: SiteModel) -> None:
+    """A ``BuildError`` in words when a quarter's spend file would have more rows than Excel opens."""
+    names, codes = spend_quarters(model) if len(model.payments) else ([], np.array([], dtype=np.int64))
+    for quarter, payments in zip(names, np.bincount(codes, minlength=len(names)).tolist()):
+        if payments + 1 > EXCEL_ROW_LIMIT:
+            raise BuildError(_too_many_rows(quarter, payments))
+
+
+def _too_many_rows(quarter: str, payments: int) -> str:
+    return (
+        f"the payments table has {payments:,} payments of more than £500 in the financial quarter {quarter}, so "
+        f"the Transparency Code's file for it, {spend_file(quarter)}, would have more rows than a spreadsheet "
+        f"opens: Excel opens {EXCEL_ROW_LIMIT:,} rows, the header and at most {EXCEL_ROW_LIMIT - 1:,} rows of "
+        "payments. Check that the payments table holds each payment once (a report pasted in twice doubles it) "
+        "and that its amounts are in pounds, not pence. Nothing was published.")
 
 
 def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path,
@@ -447,6 +470,7 @@ def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path
     after checking that the current payments give the same rows in every column it has.
     """
     frozen_quarters = frozen_quarters or {}
+    check_spend_rows(model)
     folder.mkdir(parents=True, exist_ok=True)
     names = [CONTRACTS_FILE, TENDERS_FILE]
     (folder / CONTRACTS_FILE).write_bytes(rows_csv(contracts_register(model, settings), CONTRACT_COLUMNS))
@@ -458,9 +482,7 @@ def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path
     problems = []
     for quarter in spend_quarters(model)[0] if len(model.payments) else ():
         rows = spend_quarter(model, settings, quarter)
-        if len(rows) + 1 > EXCEL_ROW_LIMIT:
-            raise ValueError(f"spend for {quarter} has {len(rows):,} rows, more than a spreadsheet can open")
-        name = f"spend-over-500-{quarter}.csv"
+        name = spend_file(quarter)
         data = spend_csv(rows)
         columns = SPEND_COLUMNS
         if name in frozen_quarters:

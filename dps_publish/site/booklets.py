@@ -41,7 +41,7 @@ import jinja2
 import lxml.html
 from markupsafe import Markup
 
-from ..cache import Fingerprinter, code_digest
+from ..cache import Fingerprinter, code_digest, templates_digest
 from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
@@ -49,7 +49,7 @@ from ..words import long_date, slug
 from .assets import ICONS, PACKAGED_THEME
 from .contexts import BookletContext, BookletFile, Page, context_names
 from .pdftext import read_pdf
-from .sitecheck import TextBlock, _naming_problems, _sentence_problems, _term_pattern, text_blocks
+from .sitecheck import TextBlock, check_blocks, term_patterns, text_blocks
 from .templating import jinja_environment, template_filters, template_globals
 
 MAX_PAGES = 24
@@ -445,8 +445,6 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
         done: dict[str, list[tuple[BookletDocument, Laid]]] = {}
         # A page whose content is unchanged has the booklet it had: known by the page's fingerprint, without
         # rendering its HTML again (the index says which PDFs it was).
-        from .writer import templates_digest
-
         index = folder / "pages"
         index.mkdir(exist_ok=True)
         fingerprints = Fingerprinter()
@@ -566,9 +564,10 @@ def booklet_problems(texts: Iterable[str], name: str, naming: tuple[NamingTerm, 
 
     A block that explains a term on the web page (a glossary entry) explains it in the booklet too.
     """
-    terms = [(t, _term_pattern(t.term)) for t in naming]
+    terms = term_patterns(naming)
     blocks = [TextBlock(text, True, text in explained) for text in texts]
     # A web or email address is printed for the reader to type, not words to read: the site's own address may
     # hold a term (dps.example.org), as a web page's links do where only the link's words are seen.
     named = [TextBlock(ADDRESS.sub("", b.text), b.in_main, b.explains) for b in blocks]
-    return _naming_problems(name, named, terms, True, tables) + _sentence_problems(name, blocks, tables)
+    return (check_blocks(name, named, terms, tables, easy_read=True, check_sentences=False)
+            + check_blocks(name, blocks, terms, tables, easy_read=True, check_naming=False))

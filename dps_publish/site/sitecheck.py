@@ -57,19 +57,33 @@ class TextBlock:
 def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, SourceTable],
                 skip: set[str] = frozenset()) -> list[Problem]:
     """Problems on the written pages; ``skip`` names pages (as saved) an earlier build checked unchanged."""
-    terms = [(t, _term_pattern(t.term)) for t in naming]
+    terms = term_patterns(naming)
     problems: list[Problem] = []
     for saved in sorted(name for name, _ in walk_files(out) if name.endswith(".html") and name not in skip):
         page = saved.removesuffix("index.html")
         if page.startswith((DATA, "pagefind/", "theme/")) and not page == DATA:
             continue
-        easy_read = page.startswith(EASY_READ)
         blocks = list(text_blocks((out / saved).read_bytes()))
-        if page not in ABOUT_THE_NAME_PAGES:
-            problems += _naming_problems(page, blocks, terms, easy_read, tables)
-        if easy_read:
-            problems += _sentence_problems(page, blocks, tables)
+        problems += check_blocks(page, blocks, terms, tables, easy_read=page.startswith(EASY_READ),
+                                 check_naming=page not in ABOUT_THE_NAME_PAGES)
     return problems
+
+
+def check_blocks(place: str, blocks: list[TextBlock], terms: list[tuple[NamingTerm, re.Pattern]], tables, *,
+                 easy_read: bool, check_naming: bool = True, check_sentences: bool | None = None) -> list[Problem]:
+    """The two rules on blocks of text from ``place`` (a page, or a booklet's PDF): the naming register
+    (``terms``, from ``term_patterns``), and on easy-read text the 15-word rule; ``check_naming`` and
+    ``check_sentences`` leave one out. Each problem is placed on the data cell it came from where ``tables``
+    has one."""
+    problems = _naming_problems(place, blocks, terms, easy_read, tables) if check_naming else []
+    if easy_read if check_sentences is None else check_sentences:
+        problems += _sentence_problems(place, blocks, tables)
+    return problems
+
+
+def term_patterns(naming: tuple[NamingTerm, ...]) -> list[tuple[NamingTerm, re.Pattern]]:
+    """Each term of the naming register with the pattern that finds it, for ``check_blocks``."""
+    return [(t, term_pattern(t.term)) for t in naming]
 
 
 def text_blocks(html: bytes) -> Iterator[TextBlock]:
@@ -124,7 +138,7 @@ def count_words(sentence: str) -> int:
     return sum(1 for token in sentence.split() if WORD.search(token))
 
 
-def _term_pattern(term: str) -> re.Pattern:
+def term_pattern(term: str) -> re.Pattern:
     words = r"\s+".join(re.escape(w) for w in term.split())
     return re.compile(rf"(?<![\w]){words}(?![\w])", re.IGNORECASE)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import jinja2
 
 from ..addresses import ARTICLE_URL, WHATS_NEW, WHATS_NEW_FEED
-from ..cache import Fingerprinter, PageReuse, code_digest
+from ..cache import Fingerprinter, PageReuse, code_digest, templates_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
 from ..settings import PublishSettings
@@ -273,13 +272,6 @@ def data_resources() -> tuple[DataResource, ...]:
 
     return tuple(DataResource(n, load_schema(n).descriptor.get("title", n), load_schema(n).descriptor.get("description", ""))
                  for n in PUBLISHED)
-
-
-def templates_digest(theme: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted((theme / "templates").glob("*.html")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def get_generators(pelican_object):
