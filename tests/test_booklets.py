@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
 import subprocess
 import sys
@@ -415,14 +414,23 @@ def test_booklets_need_their_font_and_say_how_to_install_it(monkeypatch):
         booklets.booklet_fonts()
 
 
-def test_the_booklet_cache_can_be_shared_by_naming_it(tmp_path, monkeypatch):
+def test_the_booklet_cache_can_be_shared_by_naming_it(tmp_path, monkeypatch, example_build, shared_booklet_cache):
+    import hashlib
+
     from dps_publish.cache import CacheFolders
 
     monkeypatch.delenv("DPS_BOOKLET_CACHE", raising=False)
-    assert CacheFolders(tmp_path).booklets == tmp_path / "booklets"
+    assert CacheFolders(tmp_path / "one").booklets == tmp_path / "one" / "booklets"
     monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "shared"))
-    assert CacheFolders(tmp_path).booklets == tmp_path / "shared"
-    assert os.environ["DPS_BOOKLET_CACHE"].endswith("shared")
+    assert CacheFolders(tmp_path / "one").booklets == CacheFolders(tmp_path / "two").booklets == tmp_path / "shared"
+    # ...and a build lays its booklets out there: the example was built with the session's named cache (conftest),
+    # so each of its booklet PDFs, byte for byte, is one the named folder holds.
+    output, _ = example_build
+    cached = {hashlib.sha256(p.read_bytes()).hexdigest() for p in shared_booklet_cache.glob("*.pdf")}
+    booklets = sorted(output.rglob("*.pdf"))
+    assert len(booklets) >= 80, f"the example has {len(booklets)} booklets"
+    elsewhere = [p.relative_to(output) for p in booklets if hashlib.sha256(p.read_bytes()).hexdigest() not in cached]
+    assert not elsewhere, f"not in the named booklet cache {shared_booklet_cache}: {elsewhere[:5]}"
 
 
 def test_a_theme_whose_easy_read_page_is_not_a_booklet_layout_is_told_how_to_fix_it(example_build, tmp_path):

@@ -15,7 +15,6 @@ from helpers import ROOT, THEME, build_site, dps, scratch, set_cell, tree_digest
 
 from dps_publish.pipeline import STAGE_NAMES
 from dps_publish.problems import DataProblems
-from dps_publish.site import writer as site_stage
 
 
 def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data_copy, tmp_path):
@@ -98,15 +97,19 @@ def test_exception_while_writing_leaves_output_unchanged(data_copy, tmp_path, mo
     before = tree_digest(output)
     set_cell(data_copy / "providers.csv", 0, "name", "Changed Name")
 
+    half_written = []
+
     def broken_site(model, settings, content, theme, out, *rest):
         (out / "index.html").write_text("half written")
+        half_written.append(out / "index.html")
         raise RuntimeError("disk trouble")
 
     monkeypatch.setattr("dps_publish.pipeline.write_site", broken_site)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk trouble"):
         build_site(data_copy, output)
+    assert half_written and half_written[0].parent != output, "the site stage wrote into the new build's own folder"
     assert tree_digest(output) == before
-    assert site_stage.write_site is not broken_site
+    assert [p.name for p in tmp_path.iterdir() if ".building-" in p.name] == [], "the half-written build is cleared"
 
 
 def test_plain_existing_output_folder_is_replaced_whole(tmp_path):

@@ -128,11 +128,16 @@ def test_no_payment_to_an_individual_carries_a_name_anywhere(example_build):
 
 def test_spend_files_are_one_per_quarter_and_over_500(example_build):
     output, _ = example_build
-    for path in (output / "data" / "transparency").glob("spend-over-500-*.csv"):
+    spend = sorted((output / "data" / "transparency").glob("spend-over-500-*.csv"))
+    # the example's payments run from April 2023 to March 2024 (data/payments.csv): the four quarters of 2023-24
+    assert [p.name for p in spend] == [f"spend-over-500-2023-24-q{q}.csv" for q in (1, 2, 3, 4)]
+    for path in spend:
         quarter = path.stem.removeprefix("spend-over-500-")
         start_year, q = int(quarter[:4]), int(quarter[-1])
         with open(path, newline="") as f:
-            for row in csv.DictReader(f):
+            rows = list(csv.DictReader(f))
+            assert len(rows) >= 50, f"{path.name} holds {len(rows)} payments"
+            for row in rows:
                 assert abs(float(row["Net amount (GBP)"])) > 500
                 year, month = int(row["Payment date"][:4]), int(row["Payment date"][5:7])
                 assert (year if month >= 4 else year - 1) == start_year
@@ -153,6 +158,7 @@ def test_data_dictionary_lists_every_published_column_of_every_table(example_bui
     listed = {table.get("data-table"): [th.text_content().strip() for th in table.xpath(".//tbody/tr/th")]
               for table in page.find_class("data-dictionary")}
     package = json.loads((output / "data" / "datapackage.json").read_text())
+    assert len(package["resources"]) >= 12, "the example publishes fourteen tables"
     for resource in package["resources"]:
         published = [f["name"] for f in resource["schema"]["fields"]]
         assert listed[resource["name"]] == published, resource["name"]
@@ -164,7 +170,10 @@ def test_data_dictionary_lists_every_published_column_of_every_table(example_bui
 
 def test_transparency_csvs_have_no_formula_cells(example_build):
     output, _ = example_build
-    for path in (output / "data").rglob("*.csv"):
+    paths = sorted((output / "data").rglob("*.csv"))
+    assert {"contracts-register.csv", "invitations-to-tender.csv", "spend-over-500-2023-24-q1.csv"} <= {
+        p.name for p in paths} and len(paths) >= 20, [p.name for p in paths]
+    for path in paths:
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.reader(f):
                 for value in row:

@@ -50,13 +50,15 @@ SHOW = 12  # how many examples a failure message lists for each problem
 
 
 def site_url() -> str:
-    try:
-        from dps_publish.settings import load_settings
+    """The address the example site was built at (``helpers.build_site`` builds it with pelicanconf.py): a link to it
+    is internal and checked against the built files. Settings that cannot be read stop the test, never a guess."""
+    from dps_publish.settings import SettingsError, load_settings
 
-        url = getattr(load_settings(ROOT / "pelicanconf.py"), "site_url", None)
-    except Exception:  # noqa: BLE001 - the settings module is not what this file tests
-        url = None
-    return (url or "https://dps.example.org").rstrip("/")
+    try:
+        return load_settings(ROOT / "pelicanconf.py").site_url
+    except SettingsError as error:
+        pytest.fail(f"{ROOT / 'pelicanconf.py'} cannot be read, so links to the site's own address cannot be told "
+                    f"from links to other hosts:\n{error}", pytrace=False)
 
 
 def _more(items: list, shown: int = SHOW) -> str:
