@@ -6,6 +6,7 @@ from .app import check_can_start, create_app
 from .config import DeskConfig
 from .jobs import Busy
 from .publishing import pending
+from .starting import at_start
 
 
 def run_desk(config: DeskConfig) -> None:
@@ -15,6 +16,8 @@ def run_desk(config: DeskConfig) -> None:
     check_can_start(config, settings)
     app = create_app(config, settings)
     config.drafts.mkdir(parents=True, exist_ok=True)
+    for words in at_start(config):
+        print(words, flush=True)
     if pending(config):
         try:
             app.state.desk.jobs.start("recover", None, "the desk, at start")

@@ -20,7 +20,6 @@ path: the caller stores a file as ``<table>.<kind>``.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import io
@@ -41,12 +40,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from ..problems import quote
+from ..sources.encoding import SNIFF_BYTES, UTF8_BOM, decode_text, not_text
 from ..sources.readers import SAVE_AS_UTF8, normalise_label
 from ..sources.schemas import TABLE_ORDER, load_schema
 
 MB = 1024 ** 2
 CSRF_FIELD = "csrf_token"
-SNIFF_BYTES = 64 * 1024  # how much of a file tells text from anything else
 RATIO_FLOOR = 1 * MB  # below this unpacked, how tightly a part is packed cannot harm anything
 SAVE_AS_TABLE = 'Save it from Excel as an Excel Workbook (.xlsx) or as "CSV UTF-8 (Comma delimited)", and upload that.'
 CSRF_WORDS = ("This upload could not be accepted: the form's security check was missing or out of date (the page may "
@@ -195,13 +194,13 @@ def table_by_header(labels: list[str]) -> tuple[str | None, list[str]]:
 def read_header(path: Path, kind: str) -> list[str] | None:
     """A table file's first row, stripped; None if the file cannot be read that far.
 
-    A CSV is decoded as ``readers`` does (UTF-8 with or without a byte-order mark, else Windows-1252); a
-    workbook's first sheet is the table, as ``readers`` reads it. Call ``check_archive`` on a workbook first.
+    A CSV is decoded as ``readers`` does (``encoding.decode_text``); a workbook's first sheet is the table, as
+    ``readers`` reads it. Call ``check_archive`` on a workbook first.
     """
     if kind == "csv":
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
-        text = _decode_head(head, complete=len(head) < SNIFF_BYTES)
+        text = decode_text(head, complete=len(head) < SNIFF_BYTES)
         if text is None:
             return None
         try:
@@ -235,13 +234,9 @@ def read_header(path: Path, kind: str) -> list[str] | None:
             workbook.close()
 
 
-def match_table(path: Path, kind: str, original_name: str) -> TableMatch | None:
-    """Which table a file holds: by its name, or failing that by its first row; None when neither is clear."""
-    return _match(path, kind, original_name)[0]
-
-
-def _match(path: Path, kind: str, original_name: str) -> tuple[TableMatch | None, str]:
-    """The match, or why there is none in words that follow the file's name."""
+def match_table(path: Path, kind: str, original_name: str) -> tuple[TableMatch | None, str]:
+    """Which table a file holds, by its name or failing that by its first row; or (None, why not, in words that
+    follow the file's name) when neither is clear."""
     by_name = table_by_name(original_name)
     if by_name:
         return TableMatch(by_name, "name"), ""
@@ -283,8 +278,6 @@ MAGIC = (
     (b"7z\xbc\xaf\x27\x1c", "other", "a compressed (7-Zip) file"),
     (b"Rar!\x1a\x07", "other", "a compressed (RAR) file"),
     (b"{\\rtf", "other", "a Rich Text (RTF) document"),
-    (b"\xff\xfe", "utf16", ""),
-    (b"\xfe\xff", "utf16", ""),
 )
 MARKUP = re.compile(rb"\s*(<\?xml|<!doctype|<html|<table|<workbook)", re.IGNORECASE)
 
@@ -296,28 +289,14 @@ def _identify(path: Path) -> tuple[str, str]:
     for magic, category, words in MAGIC:
         if head.startswith(magic):
             return category, words
-    body = head.removeprefix(b"\xef\xbb\xbf")
-    if MARKUP.match(body[:512]):
+    if MARKUP.match(head.removeprefix(UTF8_BOM)[:512]):
         return "markup", ""
-    controls = sum(body.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
-    if b"\x00" in head or controls > max(8, len(body) // 200):
-        return "binary", ""
-    if _decode_head(head, complete=len(head) < SNIFF_BYTES) is None:
+    category = not_text(head)
+    if category is not None:
+        return category, ""
+    if decode_text(head, complete=len(head) < SNIFF_BYTES) is None:
         return "binary", ""
     return "csv", ""
-
-
-def _decode_head(head: bytes, complete: bool) -> str | None:
-    """The start of a file as text, UTF-8 (a character cut off at the end is left out) or else Windows-1252."""
-    data = head.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return codecs.utf_8_decode(data, "strict", complete)[0]
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
 
 
 def _zip_kind(path: Path) -> tuple[str | None, str]:
@@ -335,25 +314,6 @@ def _zip_kind(path: Path) -> tuple[str | None, str]:
     if "ppt/presentation.xml" in names:
         return None, "a PowerPoint presentation"
     return None, "a zip file"
-
-
-def sniff_kind(path: Path) -> str | None:
-    """"csv" or "xlsx" by the file's content, whatever its name; None for anything else.
-
-    A workbook is a zip holding ``[Content_Types].xml`` and ``xl/workbook.xml``, found from the zip's table of
-    contents; a zip whose table of contents is too large to list safely is None (``check_archive`` says why).
-    A CSV is text: no NUL byte in its first 64 KB, which read as UTF-8 or Windows-1252.
-    """
-    path = Path(path)
-    category, _ = _identify(path)
-    if category == "csv":
-        return "csv"
-    if category == "zip" and not _directory_refusal(path, Limits(), "This file"):
-        try:
-            return _zip_kind(path)[0]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            return None
-    return None
 
 
 def _content_refusal(category: str, words: str, path: Path) -> str:
@@ -638,6 +598,17 @@ class _Receiver:
             part.path.unlink(missing_ok=True)
 
 
+def sweep_partial_uploads(drafts: Path) -> int:
+    """Delete the files of uploads that were still arriving when the desk stopped (``<draft>/incoming/*.part``);
+    how many. Only at the desk's start: while it runs, such a file may be arriving."""
+    swept = 0
+    for part in Path(drafts).glob("*/incoming/.upload-*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+            swept += 1
+    return swept
+
+
 def _smaller_words(table: str | None) -> str:
     if table == "payments":
         return ("Upload the payments of a shorter period, or ask the desk's administrator to raise the limit "
@@ -745,7 +716,7 @@ def _judge(part: _FilePart, limits: Limits) -> ReceivedFile | str:
         kind = "csv"
     else:
         return f"{who} {_content_refusal(category, words, part.path)}"
-    match, why = _match(part.path, kind, part.filename)
+    match, why = match_table(part.path, kind, part.filename)
     if match is None:
         return f"{who} {why}"
     limit = limits.for_table(match.table)
