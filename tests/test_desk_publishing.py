@@ -31,10 +31,8 @@ def _approved_draft(config: DeskConfig, settings):
 
     draft = DraftStore(config.drafts).create(config.data, "Jo Bloggs")
     set_cell(draft.data / "providers.csv", 0, "phone", "01622 000 999")
-    draft.meta["check"] = {**run_check(config, settings, draft), "by": "Jo Bloggs", "at": audit.now()}
-    draft.meta["approval"] = {"by": "Sam Patel", "at": audit.now(), "data_digest": draft.data_digest()}
-    draft.meta["state"] = "approved"
-    draft.save()
+    draft.change(check={**run_check(config, settings, draft), "by": "Jo Bloggs", "at": audit.now()},
+                 approval={"by": "Sam Patel", "at": audit.now(), "data_digest": draft.data_digest()}, state="approved")
     return draft
 
 

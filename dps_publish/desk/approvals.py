@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from .auth import name_key
 from .drafts import Draft
+
+
+def is_approver(who: str, approvers: tuple[str, ...]) -> bool:
+    return name_key(who) in {name_key(a) for a in approvers}
+
+
+def approvers_words(approvers: tuple[str, ...]) -> str:
+    return ", ".join(approvers) or "nobody yet"
 
 
 def approval_refusal(draft: Draft, who: str, approvers: tuple[str, ...]) -> str | None:
@@ -12,12 +21,13 @@ def approval_refusal(draft: Draft, who: str, approvers: tuple[str, ...]) -> str 
         return "This draft has already been published."
     if not check or check["problems"]:
         return "The tables have problems or have not been checked: there is nothing to approve yet."
-    if who in draft.uploaders or who == draft.meta.get("created_by"):
+    uploaded = {name_key(name) for name in draft.uploaders} | {name_key(draft.meta.get("created_by") or "")}
+    if name_key(who) in uploaded:
         return ("You uploaded tables to this draft, so you cannot approve it yourself: someone else must check it. "
                 "That is the point of a second pair of eyes.")
-    if who not in approvers:
-        named = ", ".join(approvers) or "nobody yet"
-        return (f"Only the people named in DESK_APPROVERS in the settings file can approve a draft ({named}). "
+    if not is_approver(who, approvers):
+        return (f"Only the people named in DESK_APPROVERS in the settings file can approve a draft "
+                f"({approvers_words(approvers)}). "
                 "Ask one of them.")
     if draft.approval is not None:
         return f"{draft.approval['by']} has already approved this draft."

@@ -114,6 +114,24 @@ class Jobs:
             return None
         return self.status(json.loads(path.read_text(encoding="utf-8"))["id"])
 
+    def holding(self, draft: str) -> str | None:
+        """Why ``draft`` may not be changed now (uploaded to, checked, sent for a check, approved), in words; None
+        when it may. A draft is held while a build of it runs, and every draft while a publication runs (it
+        replaces the tables every draft is compared with)."""
+        running = self.running()
+        if running is None:
+            return None
+        wait = "Wait until it has finished (the draft's page shows its progress), then try again."
+        if running.get("draft") == draft:
+            if running.get("kind") == "preview":
+                return f"A preview of draft {draft} is being built from its tables, so they cannot change now. {wait}"
+            return (f"Draft {draft} is being published, so its tables cannot change now: what is published is what "
+                    f"was approved. {wait}")
+        if running.get("kind") == "preview":
+            return None
+        return (f"Another draft is being published, so no draft can change now: each is compared with the tables "
+                f"being replaced. {wait}")
+
     def running(self) -> dict | None:
         latest = self.latest()
         if latest and latest["state"] == "running":

@@ -23,7 +23,7 @@ def task_list(draft: Draft) -> list[dict]:
             return {"text": "Cannot start yet", "tag": "grey"}
         return {"text": words_todo, "tag": "blue"}
 
-    uploads = len(draft.meta.get("uploads", []))
+    uploads = len(draft.uploads)
     return [
         {"name": "Upload the tables", "href": f"{base}/upload",
          "hint": f"{uploads} file{'s' if uploads != 1 else ''} uploaded so far. You can upload more at any time.",

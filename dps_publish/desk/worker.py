@@ -73,18 +73,18 @@ def run(job: dict, config: DeskConfig, on_stage) -> str:
     settings = config.load_settings()
     store = DraftStore(config.drafts)
     if job["kind"] == "recover":
-        outcome = recover(config, settings, on_stage)
+        outcome = recover(config, settings, on_stage, who=job["who"])
         return outcome[1] if outcome else "Nothing needed finishing."
     draft = store.get(job["draft"])
     if job["kind"] == "preview":
         from .. import pipeline
 
         preview_url = job["options"]["preview_url"]
+        built_from = draft.data_digest()  # at the start: tables uploaded during the build are not in this preview
         project = config.project(dataclasses.replace(settings, site_url=preview_url), data=draft.data,
                                  output=draft.preview)
         pipeline.build(project, on_stage=on_stage)
-        draft.meta["preview"] = {"data_digest": draft.data_digest(), "at": audit.now(), "by": job["who"]}
-        draft.save()
+        draft.change(preview={"data_digest": built_from, "at": audit.now(), "by": job["who"]})
         audit.append(config.audit_log, {"action": "preview", "who": job["who"], "draft": draft.id})
         return "The preview is ready."
     if job["kind"] == "publish":

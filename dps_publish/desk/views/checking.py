@@ -19,12 +19,18 @@ from ..web import Desk, signed_in
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def refuse_while_held(desk: Desk, draft: Draft) -> None:
+    """A plain page (409) saying why the draft cannot change now: a build of it, or a publication, is running."""
+    held = desk.jobs.holding(draft.id)
+    if held:
+        raise HTTPException(409, held)
+
+
 async def record_check(desk: Desk, draft: Draft, who: str) -> dict:
     """Check the draft's tables (one check at a time) and keep the result with the draft and in the history."""
     async with desk.check_lock:
         result = await run_in_threadpool(run_check, desk.config, desk.settings, draft)
-    draft.meta["check"] = {**result, "by": who, "at": audit.now()}
-    draft.save()
+    draft.change(check={**result, "by": who, "at": audit.now()})
     audit.append(desk.config.audit_log, {"action": "check", "who": who, "draft": draft.id,
                                          "problems": len(result["problems"]), "counts": result["counts"]})
     return result
@@ -42,6 +48,7 @@ async def check_page(request: Request, desk: Desk):
 async def check_again(request: Request, desk: Desk):
     await desk.form(request)
     draft = desk.draft(request)
+    refuse_while_held(desk, draft)
     await record_check(desk, draft, desk.person(request))
     return desk.redirect(request, f"/drafts/{draft.id}/check")
 
@@ -65,7 +72,6 @@ async def marked(request: Request, desk: Desk):
 async def changes_page(request: Request, desk: Desk):
     draft = desk.draft(request)
     check = draft.check
-    if check and not check["problems"] and draft.meta.get("seen_changes") != draft.data_digest():
-        draft.meta["seen_changes"] = draft.data_digest()
-        draft.save()
+    if check and not check["problems"] and draft.meta.get("seen_changes") != check["data_digest"]:
+        draft.change(seen_changes=check["data_digest"])
     return desk.page(request, "changes.html", draft=draft, check=check)

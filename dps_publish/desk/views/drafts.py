@@ -15,7 +15,9 @@ from ..publishing import pending
 from ..tasks import task_list as tasks_of
 from ..uploads import Limits, UploadRefused, receive_upload
 from ..web import CSRF_WORDS, Desk, signed_in
-from .checking import record_check
+from .checking import record_check, refuse_while_held
+
+PUBLISHED = "This draft has already been published. Start a new draft."
 
 
 @signed_in
@@ -63,7 +65,8 @@ async def upload_page(request: Request, desk: Desk):
 async def upload(request: Request, desk: Desk):
     draft = desk.draft(request)
     if draft.state == "published":
-        raise HTTPException(409, "This draft has already been published. Start a new draft.")
+        raise HTTPException(409, PUBLISHED)
+    refuse_while_held(desk, draft)  # before a byte is read
     session = desk.session(request)
     who = desk.person(request)
     draft.incoming.mkdir(exist_ok=True)
@@ -73,23 +76,35 @@ async def upload(request: Request, desk: Desk):
         if exc.csrf:
             raise HTTPException(403, CSRF_WORDS) from None
         return _upload_page(request, desk, draft, [str(exc)], status=400)
-    taken = []
-    for file in received.files:
-        target = draft.place_upload(file.path, file.table, file.kind)
-        if file.kind == "xlsx":
-            from ..marked import unmark
-
-            await run_in_threadpool(unmark, target)  # the marked workbook, fixed and uploaded again
-        entry = {"by": who, "at": audit.now(), "name": file.display_name, "table": file.table, "how": file.how,
-                 "stored": target.name, "bytes": file.size, "sha256": file_digest(target)}
-        draft.meta.setdefault("uploads", []).append(entry)
-        taken.append(entry)
-    if not taken:
+    if not received.files:
         return _upload_page(request, desk, draft,
                             received.refusals or ["Choose one or more CSV or Excel files to upload."], status=400)
-    draft.reopen()
-    draft.meta["last_upload"] = {"files": taken, "refusals": received.refusals}
-    draft.save()
+    taken = [{"by": who, "at": audit.now(), "name": file.display_name, "table": file.table, "how": file.how,
+              "bytes": file.size, "sha256": file_digest(file.path)} for file in received.files]
+
+    def placing(meta: dict) -> str | None:
+        """Under the draft's lock: refused if a build began while the files arrived; else who uploaded is
+        recorded first, then the files take their tables' places."""
+        why = PUBLISHED if meta["state"] == "published" else desk.jobs.holding(draft.id)
+        if why:
+            return why
+        draft.record_upload(taken)
+        for file, entry in zip(received.files, taken):
+            target = draft.place_upload(file.path, file.table, file.kind)
+            entry["stored"] = target.name
+            if file.kind == "xlsx":
+                from ..marked import unmark
+
+                unmark(target)  # the marked workbook, fixed and uploaded again
+        draft.reopen()
+        meta["last_upload"] = {"files": taken, "refusals": received.refusals}
+        return None
+
+    held = await run_in_threadpool(draft.update, placing)
+    if held:
+        for file in received.files:
+            file.path.unlink(missing_ok=True)
+        raise HTTPException(409, held)
     audit.append(desk.config.audit_log, {"action": "upload", "who": who, "draft": draft.id,
                                          "files": [{k: e[k] for k in ("name", "table", "sha256")} for e in taken]})
     await record_check(desk, draft, who)

@@ -8,14 +8,15 @@ from starlette.responses import JSONResponse
 
 from ... import pipeline
 from .. import audit
-from ..approvals import approval_refusal
+from ..approvals import approval_refusal, approvers_words, is_approver
 from ..drafts import Draft, DraftError
 from ..freezing import freezable_rounds
 from ..jobs import Busy
 from ..previews import start_pages
-from ..publishing import PublishRequest, can_publish
+from ..publishing import NotAllowed, PublishRequest, can_publish
 from ..tasks import preview_ready
 from ..web import Desk, signed_in
+from .checking import refuse_while_held
 from .drafts import job_for
 
 NOT_CHECKED = "Fix the problems in the tables first: a draft with problems cannot be {}."
@@ -89,13 +90,19 @@ async def request_check(request: Request, desk: Desk):
     await desk.form(request)
     draft = desk.draft(request)
     who = desk.person(request)
+    refuse_while_held(desk, draft)
     check = draft.check
     if not check or check["problems"]:
         return _approval_page(request, desk, draft, status=409, error=NOT_CHECKED.format("checked"))
-    if draft.state == "open":
-        draft.meta["state"] = "awaiting-check"
-        draft.meta["review"] = {"requested_by": who, "at": audit.now()}
-        draft.save()
+
+    def asking(meta: dict) -> bool:
+        if meta["state"] != "open":
+            return False
+        meta["state"] = "awaiting-check"
+        meta["review"] = {"requested_by": who, "at": audit.now()}
+        return True
+
+    if draft.update(asking):
         audit.append(desk.config.audit_log, {"action": "check-requested", "who": who, "draft": draft.id})
     return desk.redirect(request, f"/drafts/{draft.id}/approval")
 
@@ -105,14 +112,21 @@ async def approve(request: Request, desk: Desk):
     await desk.form(request)
     draft = desk.draft(request)
     who = desk.person(request)
-    refusal = approval_refusal(draft, who, desk.settings.desk.approvers)
+    refuse_while_held(desk, draft)
+
+    def approving(meta: dict) -> str | None:  # on draft.json as it is now, under the draft's lock
+        refusal = approval_refusal(draft, who, desk.settings.desk.approvers)
+        if refusal is None:
+            meta["state"] = "approved"  # of the tables checked, which ``draft.check`` says the draft holds now
+            meta["approval"] = {"by": who, "at": audit.now(), "data_digest": draft.check["data_digest"],
+                                "tables": draft.table_digests()}
+        return refusal
+
+    refusal = draft.update(approving)
     if refusal:
         return _approval_page(request, desk, draft, status=403, error=refusal)
-    draft.meta["state"] = "approved"
-    draft.meta["approval"] = {"by": who, "at": audit.now(), "data_digest": draft.data_digest()}
-    draft.save()
     audit.append(desk.config.audit_log, {"action": "approve", "who": who, "draft": draft.id,
-                                         "tables": draft.table_digests()})
+                                         "tables": draft.meta["approval"]["tables"]})
     return desk.redirect(request, f"/drafts/{draft.id}/approval")
 
 
@@ -132,15 +146,16 @@ async def publish(request: Request, desk: Desk):
     freeze = fields.get("freeze") or None
     without_check = fields.get("mode") == "without-check"
     reason = fields.get("reason", "") if without_check else None
-    errors = {}
+    errors, status = {}, 400
     if freeze and freeze not in {r for r, _ in rounds}:
         errors["freeze"] = "Choose one of the rounds listed, or not to freeze a round."
     try:
         can_publish(draft, desk.settings, PublishRequest(who, freeze, reason))
     except DraftError as exc:
         errors["reason" if without_check else "publish"] = str(exc)
+        status = 403 if isinstance(exc, NotAllowed) else status
     if errors:
-        return desk.page(request, "publish.html", status=400, draft=draft, check=draft.check, errors=errors,
+        return desk.page(request, "publish.html", status=status, draft=draft, check=draft.check, errors=errors,
                          rounds=rounds, reason=reason or "")
     return start_job(request, desk, draft, "publish", freeze=freeze, reason=reason)
 
@@ -148,8 +163,13 @@ async def publish(request: Request, desk: Desk):
 @signed_in
 async def finish_interrupted(request: Request, desk: Desk):
     await desk.form(request)
+    who = desk.person(request)
+    if not is_approver(who, desk.settings.desk.approvers):
+        raise HTTPException(403, "Only the people named in DESK_APPROVERS in the settings file can finish an "
+                                 f"interrupted publication ({approvers_words(desk.settings.desk.approvers)}): it "
+                                 "publishes what was approved, or undoes it. Ask one of them.")
     try:
-        desk.jobs.start("recover", None, desk.person(request))
+        desk.jobs.start("recover", None, who)
     except Busy:
         pass
     return desk.redirect(request, "/")
@@ -157,4 +177,5 @@ async def finish_interrupted(request: Request, desk: Desk):
 
 @signed_in
 async def history(request: Request, desk: Desk):
-    return desk.page(request, "history.html", lines=list(reversed(audit.read(desk.config.audit_log))))
+    log = desk.config.audit_log
+    return desk.page(request, "history.html", lines=list(reversed(audit.read(log))), broken=audit.verify(log))
