@@ -23,13 +23,10 @@ with warnings.catch_warnings():  # Starlette 1.x would rather its test client us
 
 from dps_publish.desk.uploads import (
     Limits,
-    TableMatch,
     UploadRefused,
     check_archive,
     display_name,
-    match_table,
     receive_upload,
-    sniff_kind,
     table_by_name,
 )
 
@@ -165,8 +162,10 @@ def test_a_file_whose_name_is_no_table_is_matched_by_its_header(folder):
 
 
 @pytest.mark.parametrize("table", sorted(p.stem for p in DATA.glob("*.csv")))
-def test_every_example_table_is_known_by_its_header_alone(table):
-    assert match_table(DATA / f"{table}.csv", "csv", "export.csv") == TableMatch(table, "header")
+def test_every_example_table_is_known_by_its_header_alone(folder, table):
+    answer = post(client_for(folder), [("export.csv", example(table))]).json()
+    assert answer["refusals"] == []
+    assert [(f["table"], f["kind"], f["how"]) for f in answer["files"]] == [(table, "csv", "header")]
 
 
 @pytest.mark.parametrize(("name", "table"), [
@@ -190,8 +189,8 @@ def test_a_file_matching_no_table_is_refused_in_words(folder):
 def test_a_header_that_could_be_two_tables_is_no_match(tmp_path):
     path = tmp_path / "both.csv"
     path.write_text("term,meaning,easy_read_meaning,applies_to,reason\n")
-    assert match_table(path, "csv", "both.csv") is None
     answer = post(client_for(tmp_path), [("both.csv", path.read_bytes())]).json()
+    assert answer["files"] == []
     assert "could be the headings of naming or glossary" in answer["refusals"][0]
 
 
@@ -206,24 +205,38 @@ def test_two_files_of_one_table_keep_the_first(folder):
 
 # Content ---------------------------------------------------------------------------------------------------------
 
-def test_content_decides_the_kind_not_the_name(tmp_path):
-    cp1252 = tmp_path / "a"
-    cp1252.write_bytes("code,name,area\nE1,Caf\xe9 \xa31,North\n".encode("cp1252"))
-    bom = tmp_path / "b"
-    bom.write_bytes(b"\xef\xbb\xbf" + example("districts"))
-    xlsx = tmp_path / "c"
-    xlsx.write_bytes(workbook("districts"))
-    odd = tmp_path / "d"
-    odd.write_bytes(PNG)
-    old = tmp_path / "e"
-    old.write_bytes(OLE)
-    plain_zip = tmp_path / "f"
+@pytest.mark.parametrize(("name", "content", "kind"), [
+    ("districts.xlsx", "code,name,area\nE1,Caf\xe9 \xa31,North\n".encode("cp1252"), "csv"),  # Windows-1252
+    ("districts.xls", b"\xef\xbb\xbf" + example("districts"), "csv"),  # UTF-8 with a byte-order mark
+    ("districts.csv", workbook("districts"), "xlsx"),
+    ("districts.xlsx", "code,name\nE1,Café\n".encode() + b"\x81\n", "csv"),  # UTF-8 but a stray byte (see below)
+])
+def test_content_decides_the_kind_not_the_name(folder, name, content, kind):
+    answer = post(client_for(folder), [(name, content)]).json()
+    assert answer["refusals"] == []
+    assert [(f["table"], f["kind"]) for f in answer["files"]] == [("districts", kind)]
+
+
+def test_what_the_upload_takes_as_text_the_check_reads_or_points_at(folder):
+    """The upload and the readers tell text the same way (``sources.encoding``): a UTF-8 file with one stray byte
+    is taken, and the check names the cell of the byte, rather than the upload calling it "not text"."""
+    from dps_publish.sources.readers import read_table
+
+    content = "code,name,area\nE1,Café,North\nE2,Ca".encode() + b"\x81" + b"fe,South\n"
+    [received] = post(client_for(folder), [("districts.csv", content)]).json()["files"]
+    [problem] = read_table("districts", Path(received["path"])).problems
+    assert (problem.code, problem.row, problem.column) == ("bad-encoding", 3, "name")
+
+
+def test_a_zip_that_is_no_workbook_is_refused(folder):
+    plain_zip = io.BytesIO()
     with zipfile.ZipFile(plain_zip, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    utf16 = tmp_path / "g"
-    utf16.write_bytes("code,name\n".encode("utf-16"))
-    kinds = [sniff_kind(p) for p in (cp1252, bom, xlsx, odd, old, plain_zip, utf16)]
-    assert kinds == ["csv", "csv", "xlsx", None, None, None, None]
+    answer = post(client_for(folder), [("rounds.xlsx", plain_zip.getvalue())]).json()
+    assert answer["files"] == []
+    assert answer["refusals"] == ['"rounds.xlsx" is a zip file, not an Excel workbook. Open it and save it from Excel as '
+                                  'an Excel Workbook (.xlsx) or as "CSV UTF-8 (Comma delimited)", and upload that.']
+    assert every_file(folder) == set()
 
 
 def test_a_csv_named_xlsx_is_taken_as_csv(folder):

@@ -327,19 +327,19 @@ def test_windows_1252_with_accents_and_pounds_throughout_is_read_as_before(data_
     (b"\xe0\x80\xaf", False), (b"\xed\xa0\x80", False), (b"\xf4\x90\x80\x80", False), (b"\xc3", False),
 ])
 def test_what_counts_as_a_utf8_character(data, holds):
-    from dps_publish.sources.readers import _holds_utf8_characters
+    from dps_publish.sources.encoding import holds_utf8_characters
 
-    assert _holds_utf8_characters(data, block=2) is holds
-    assert _holds_utf8_characters(b"x" * 100 + data) is holds
+    assert holds_utf8_characters(data, block=2) is holds
+    assert holds_utf8_characters(b"x" * 100 + data) is holds
 
 
 def test_the_first_byte_that_is_not_utf8_is_found_across_blocks():
-    from dps_publish.sources.readers import _first_non_utf8
+    from dps_publish.sources.encoding import first_non_utf8
 
     text = "café £5 ".encode() * 10
-    assert _first_non_utf8(text, block=3) is None  # characters cut by a block's end are whole again
-    assert _first_non_utf8(text + b"\xa3" + text, block=3) == len(text)
-    assert _first_non_utf8(text + "é".encode()[:1], block=5) == len(text)  # cut short at the end
+    assert first_non_utf8(text, block=3) is None  # characters cut by a block's end are whole again
+    assert first_non_utf8(text + b"\xa3" + text, block=3) == len(text)
+    assert first_non_utf8(text + "é".encode()[:1], block=5) == len(text)  # cut short at the end
 
 
 def test_only_workbook_money_is_read_to_the_penny(data_copy):
@@ -367,9 +367,10 @@ def test_only_workbook_money_is_read_to_the_penny(data_copy):
 ])
 def test_the_row_of_a_stray_byte_is_the_csv_record(data, row, column, counted):
     """Rows are found by counting quotes where that is safe (fast on a large file), else by reading the CSV."""
-    from dps_publish.sources.readers import _first_non_utf8, _mixed_encoding, _record_by_quotes, _record_by_reading
+    from dps_publish.sources.encoding import first_non_utf8
+    from dps_publish.sources.readers import _mixed_encoding, _record_by_quotes, _record_by_reading
 
-    bad = _first_non_utf8(data)
+    bad = first_non_utf8(data)
     problem, header = _mixed_encoding("t.csv", data, bad)
     assert (problem.row, problem.column, header.labels) == (row, column, ("a", "b", "c"))
     by_quotes = _record_by_quotes(data, bad)
@@ -378,9 +379,9 @@ def test_the_row_of_a_stray_byte_is_the_csv_record(data, row, column, counted):
 
 
 def test_control_bytes_are_those_of_the_contract():
-    from dps_publish.sources.readers import _has_control_bytes
+    from dps_publish.sources.encoding import has_control_bytes
 
     control = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
     for byte in range(256):
         text = b"a,b\r\n1,2\t" + bytes([byte]) + b"\n" * 3
-        assert _has_control_bytes(text, block=4) is bool(control.search(text)), byte
+        assert has_control_bytes(text, block=4) is bool(control.search(text)), byte

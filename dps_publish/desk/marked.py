@@ -38,6 +38,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.writer.excel import ExcelWriter
 
 from ..problems import Problem
+from ..sources.encoding import SNIFF_BYTES, not_text, open_arguments
 from ..sources.readers import Header
 from ..sources.spreadsheets import FIXED_TIME
 
@@ -366,8 +367,8 @@ class _Scan:
 def _mark_csv(source: Path, problems: list[Problem], target: Path) -> MarkedWorkbook:
     try:
         with open(source, "rb") as f:
-            head = f.read(4096)
-        scan = None if _binary(head) else _scan_csv(source)
+            head = f.read(SNIFF_BYTES)
+        scan = None if not_text(head) else _scan_as(source, *open_arguments(source))
     except OSError:
         scan = None
     if scan is None:
@@ -448,32 +449,8 @@ def _table_row(sheet, record: list, marks: dict[int, list[str]]) -> list:
     return values
 
 
-def _binary(head: bytes) -> bool:
-    """A workbook with a .csv name, UTF-16 text or another binary file: not a table to lay out."""
-    return head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff")) or head[:200].count(b"\x00") > 2
-
-
-UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
-def _scan_csv(source: Path) -> _Scan:
-    """The first reading: the encoding, how many rows and columns, the header."""
-    try:
-        return _scan_as(source, "utf-8-sig", "strict")
-    except UnicodeDecodeError:
-        pass
-    # Not UTF-8 throughout: Windows-1252, as the readers take it, unless it holds UTF-8 characters
-    # (a UTF-8 file with a stray byte, which the bad-encoding problem points at).
-    with open(source, "rb") as f:
-        tail = b""
-        while block := f.read(1 << 22):
-            if UTF8_CHARACTER.search(tail + block):
-                return _scan_as(source, "utf-8-sig", "replace")
-            tail = block[-3:]
-    return _scan_as(source, "cp1252", "replace")
-
-
 def _scan_as(source: Path, encoding: str, errors: str) -> _Scan:
+    """The first reading, in the encoding the readers take the file in: how many rows and columns, the header."""
     records, width, labels, widths, broken = 0, 0, [], [], False
     with open(source, encoding=encoding, errors=errors, newline="") as f:
         reader = csv.reader(f)

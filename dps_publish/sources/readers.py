@@ -13,7 +13,6 @@ which a problem names its cell as the spreadsheet does (``G14``).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -26,6 +25,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..problems import Problem, quote
+from .encoding import (
+    MIXED,
+    UTF8,
+    UTF8_BOM,
+    encoding_of,
+    has_control_bytes,
+    not_text,
+    windows_1252,
+    windows_1252_character,
+)
 from .schemas import TABLE_ORDER
 
 EXCEL_CELL_LIMIT = 32_767
@@ -202,23 +211,6 @@ def _read_csv_rows(file: str, text: str) -> tuple[list[str], list[tuple[int, lis
     return labels, rows, []
 
 
-def _has_control_bytes(data: bytes, block: int = 1 << 24) -> bool:
-    """Whether any byte is a control character other than tab, line feed and carriage return.
-
-    A block at a time with numpy: a few times quicker than a regular expression's
-    scan on a file of hundreds of megabytes.
-    """
-    import numpy as np
-
-    every = np.frombuffer(data, dtype=np.uint8)
-    for start in range(0, len(every), block):
-        part = every[start:start + block]
-        low = part[part < 0x20]  # mostly tabs and line breaks
-        if ((low != 0x09) & (low != 0x0A) & (low != 0x0D)).any() or (part == 0x7F).any():
-            return True
-    return False
-
-
 def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None, Header]:
     """The file's bytes as UTF-8 without a byte-order mark, or the problem that stops it being read
     (with the file's header, when the problem is in a cell).
@@ -228,69 +220,27 @@ def _as_utf8(file: str, data: bytes) -> tuple[bytes, Problem | None, Header]:
     is UTF-8 but for some bytes is refused at the first of them: read as
     Windows-1252, its every £ and é would turn into nonsense.
     """
-    if data.startswith(b"PK\x03\x04"):
+    kind = not_text(data)
+    if kind == "zip":
         return b"", Problem(file, None, None, "bad-encoding", None,
                             "this file is an Excel workbook with a .csv name. Rename it to .xlsx, "
                             f"or {SAVE_AS_UTF8[0].lower()}{SAVE_AS_UTF8[1:]}"), Header()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 2:
-        kind = "UTF-16 (\"Unicode text\")" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "not plain text"
+    if kind is not None:
+        kind = "UTF-16 (\"Unicode text\")" if kind == "utf16" else "not plain text"
         return b"", Problem(file, None, None, "bad-encoding", None,
                             f"this file is {kind}, which cannot be read. {SAVE_AS_UTF8}"), Header()
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    if not _has_control_bytes(data):
-        bad = _first_non_utf8(data)
-        if bad is None:
+    data = data.removeprefix(UTF8_BOM)
+    if not has_control_bytes(data):
+        encoding, bad = encoding_of(data)
+        if encoding == UTF8:
             return data, None, Header()
-        if _holds_utf8_characters(data):
+        if encoding == MIXED:
             return (b"", *_mixed_encoding(file, data, bad))
-        try:
-            return data.decode("cp1252").encode("utf-8"), None, Header()
-        except UnicodeDecodeError:
-            pass
+        text = windows_1252(data)
+        if text is not None:
+            return text.encode("utf-8"), None, Header()
     return b"", Problem(file, None, None, "bad-encoding", None,
                         f"this file is not in UTF-8 or Windows-1252 text, so it cannot be read. {SAVE_AS_UTF8}"), Header()
-
-
-def _first_non_utf8(data: bytes, block: int = 1 << 22) -> int | None:
-    """Where the first byte that is not UTF-8 is, or None; a block at a time, so no string of the whole file."""
-    view = memoryview(data)
-    start = 0
-    while start < len(data):
-        end = start + block
-        try:
-            _, used = codecs.utf_8_decode(view[start:end], "strict", end >= len(data))
-        except UnicodeDecodeError as exc:
-            return start + exc.start
-        start += used  # a character cut by the block's end is decoded with the next block
-    return None
-
-
-def _holds_utf8_characters(data: bytes, block: int = 1 << 24) -> bool:
-    """Whether the bytes hold a character written the UTF-8 way (a lead byte and its continuation bytes).
-
-    Text that is Windows-1252 throughout has none: its £ (0xA3) and é (0xE9) stand alone.
-    """
-    import numpy as np
-
-    every = np.frombuffer(data, dtype=np.uint8)
-    size = len(every)
-    for start in range(0, size, block):
-        part = every[start:start + block]
-        lead = np.flatnonzero(part >= 0xC2) + start  # one pass over the block; the few found are sifted
-        first = every[lead]
-        lead, first = lead[first <= 0xF4], first[first <= 0xF4]
-        if not len(lead):
-            continue
-        after = [np.where(lead + k < size, every[np.minimum(lead + k, size - 1)], 0) for k in (1, 2, 3)]
-        follows = [(byte & 0xC0) == 0x80 for byte in after]
-        two = (first <= 0xDF) & follows[0]
-        three = ((first >= 0xE0) & (first <= 0xEF) & follows[0] & follows[1]
-                 & ~((first == 0xE0) & (after[0] < 0xA0)) & ~((first == 0xED) & (after[0] > 0x9F)))
-        four = ((first >= 0xF0) & follows[0] & follows[1] & follows[2]
-                & ~((first == 0xF0) & (after[0] < 0x90)) & ~((first == 0xF4) & (after[0] > 0x8F)))
-        if (two | three | four).any():
-            return True
-    return False
 
 
 def _mixed_encoding(file: str, data: bytes, bad: int) -> tuple[Problem, Header]:
@@ -315,8 +265,8 @@ def _mixed_encoding(file: str, data: bytes, bad: int) -> tuple[Problem, Header]:
     before = _shown_bytes(record[-1] if record else "")  # the cell up to the byte, which ends it
     after = re.split(r'[,"\r\n]', _shown_bytes(rest))[0]
     near = ("…" if len(before) > 30 else "") + before[-30:] + after[:20] + ("…" if len(after) > 20 else "")
-    known = bytes([byte]).decode("cp1252", "replace")
-    what = f"0x{byte:02X}" + (f" ({known} in Windows-1252)" if known.isprintable() and known != "\ufffd" else "")
+    known = windows_1252_character(byte)
+    what = f"0x{byte:02X}" + (f" ({known} in Windows-1252)" if known else "")
     where = ("this heading" if row == 1 else "this cell") + ("" if column else f" (column {column_letter(position)})")
     problem = Problem(file, row, column, "bad-encoding", before + after,
                       f"{where} has a character saved differently from the rest of the file: the file is UTF-8, "
