@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="dps-publish",
         description="Check the council's commissioning tables and publish them as a website and open data.",
-        epilog="Exit codes: 0 done; 1 problems in the tables; 2 the build failed; 3 problems in the settings file.",
+        epilog="Exit codes: 0 done; 1 problems in the tables; 2 the build failed; 3 problems in the settings file; "
+               "4 the web host refused, could not be reached or failed its check (deploy, rollback).",
     )
     top.add_argument("--version", action="version", version=f"dps-publish {__version__}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,6 +67,7 @@ def parser() -> argparse.ArgumentParser:
     freeze.add_argument("--payments", metavar="QUARTER", help="freeze a quarter of payments instead, e.g. 2023-24-q1")
     serve = commands.add_parser("serve", parents=[common], help="build, then preview the site on this computer")
     serve.add_argument("--port", type=int, default=8000, help="port to preview on (default: 8000)")
+    _going_live_commands(commands, common)
     desk = commands.add_parser("desk", parents=[common],
                                help="start the publishing desk: upload, check, preview, approve and publish a round "
                                     "in a web browser")
@@ -86,6 +88,25 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _going_live_commands(commands, common) -> None:
+    users = dict(type=Path, default=Path("~/.config/dps-publish/users.toml"),
+                 help="the desk's users file: the web host's secrets file, web-host-secrets.toml, is beside it "
+                      "(default: ~/.config/dps-publish/users.toml)")
+    deploy = commands.add_parser("deploy", parents=[common],
+                                 help="send the built site in the output folder to the web host (WEB_HOST), switch "
+                                      "to it, and check it from the public address")
+    deploy.add_argument("--dry-run", action="store_true",
+                        help="say what would be sent and deleted, and anything that would stop it, sending nothing")
+    deploy.add_argument("--confirm-deletions", metavar="REASON",
+                        help="let a release remove more than 5%% of the site (or 50 files), saying why")
+    deploy.add_argument("--users", **users)
+    rollback = commands.add_parser("rollback", parents=[common],
+                                   help="put back the version of the site the public read before this one")
+    rollback.add_argument("--reason", required=True, help="why, in words: kept in the hosts log")
+    rollback.add_argument("--to", metavar="RELEASE", help="a release to put back instead of the one before")
+    rollback.add_argument("--users", **users)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -95,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             return _init(args)
         if args.command == "desk" and args.desk_command == "add-user":
             return _add_user(args)
+        if args.command in ("deploy", "rollback"):
+            from .hosts.commands import going_live
+
+            return going_live(args, load_settings(args.settings))
         project = Project(args.data, args.output, args.content, theme_folder(args.theme), load_settings(args.settings),
                           cache=args.cache, frozen=args.frozen)
         if args.command == "validate":

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from .hosts.config import SETTING as WEB_HOST
+from .hosts.config import WebHost, web_host_of, web_host_problems
 from .problems import quote
 
 # Every code a settings problem may carry, with what it means.
@@ -239,6 +241,8 @@ class PublishSettings:
     allow_placeholders: bool = False
     # The publishing desk's settings: they change nothing in the site, so builds do not compare them.
     desk: DeskSettings = field(default_factory=lambda: DeskSettings(), compare=False, repr=False)
+    # Where the site goes live (dps-publish deploy): None keeps the site on this computer only.
+    web_host: WebHost | None = field(default=None, compare=False, repr=False)
 
     @property
     def base_path(self) -> str:
@@ -285,6 +289,7 @@ def load_settings(path: Path | str) -> PublishSettings:
         desk=DeskSettings(tuple(n.strip() for n in checked["DESK_APPROVERS"]), checked["DESK_MAX_FILE_MB"],
                           checked["DESK_MAX_PAYMENTS_MB"], tuple(checked["DESK_TRUSTED_PROXIES"]),
                           checked["DESK_USER_HEADER"]),
+        web_host=web_host_of(values.get(WEB_HOST)),
     )
 
 
@@ -318,6 +323,9 @@ def check_settings(values: dict, file: str) -> list[SettingProblem]:
             problems.append(SettingProblem(
                 file, None, rule.setting, "setting-invalid", _shown(value),
                 f"{_written(value)} is not {rule.form}. Write it like {rule.example}."))
+    if values.get(WEB_HOST) is not None:
+        problems += [SettingProblem(file, None, WEB_HOST, "setting-invalid", shown, message)
+                     for shown, message in web_host_problems(values[WEB_HOST])]
     refuses_placeholders = values.get("PUBLIC_BUILD") is True and values.get("ALLOW_PLACEHOLDERS") is not True
     if refuses_placeholders:
         problems += _placeholders(values, file, {p.setting for p in problems})
@@ -414,30 +422,35 @@ _IMPORTS = threading.RLock()  # sys.path and sys.modules belong to the whole pro
 
 @contextmanager
 def _isolated_imports(folder: Path) -> Iterator[None]:
-    """Run a settings file so that nothing of it outlives the load: the file's own folder first on ``sys.path``, no
-    module cached under the name of a file in that folder (``publishconf.py`` does ``from pelicanconf import *``,
-    and Python would hand back the first ``pelicanconf`` it imported, perhaps another council's), and afterwards
-    ``sys.path`` as it was, every module imported during the load gone and any hidden one back."""
+    """Run a settings file so that nothing of it outlives the load.
+
+    During the load the file's own folder is first on ``sys.path`` and no module is cached under the name of a
+    settings file in that folder: ``publishconf.py`` does ``from pelicanconf import *``, and Python would hand back
+    the first ``pelicanconf`` it imported, perhaps another council's. Afterwards ``sys.path`` is as it was, every
+    module the load brought in under a new top-level name is gone, and the ones set aside are back. A package the
+    process already runs (the repository's folder holds ``dps_publish/``) is left alone: never a second copy.
+    """
     with _IMPORTS:
         saved_path = list(sys.path)
-        before = set(sys.modules)
-        own = _module_names(folder)
+        own = _settings_modules(folder)
         hidden = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] in own}
+        before = set(sys.modules)
+        running = {name.split(".")[0] for name in before}
         sys.path.insert(0, str(folder))
         try:
             yield
         finally:
             sys.path[:] = saved_path
             for name in set(sys.modules) - before:
-                del sys.modules[name]
+                if name.split(".")[0] not in running:
+                    del sys.modules[name]
             sys.modules.update(hidden)
 
 
-def _module_names(folder: Path) -> set[str]:
-    """The top-level module names an import would find in ``folder``: its .py files and packages."""
+def _settings_modules(folder: Path) -> set[str]:
+    """The names of the plain modules (.py files) in ``folder``: the settings files one may import from another."""
     try:
-        return {p.stem if p.suffix == ".py" else p.name for p in folder.iterdir()
-                if p.suffix == ".py" or (p / "__init__.py").is_file()}
+        return {p.stem for p in folder.glob("*.py") if p.stem.isidentifier()}
     except OSError:
         return set()
 

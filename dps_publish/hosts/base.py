@@ -37,8 +37,8 @@ files are replaced in place at their public names. So:
   ``plan.upload`` is what keeps pages whole while files change one by one;
 - ``switch(plan)``: write ``dps-release.json``: writing the manifest last marks the release live;
 - ``delete(paths)``: delete those objects (leftovers of the release before: one release late, on purpose);
-- ``activate`` returns False (an object store keeps no earlier release whole); rollback sends the earlier
-  release again from this machine's kept copy;
+- ``activate`` returns False and ``held`` None (an object store keeps no earlier release whole); rollback
+  sends the earlier release again from this machine's kept copy;
 - ``finish``: delete ``dps-release-pending.json``.
 
 Drivers raise ``HostError`` with plain words ("the web host refused the password", "could not be reached")
@@ -96,6 +96,9 @@ class Driver(Protocol):
 
     def activate(self, release: str) -> bool:
         """Make a release the host still holds whole live again in one step; False if it holds none."""
+
+    def held(self, release: str) -> Manifest | None:
+        """The manifest of a release the host holds whole (folders), or None (object stores)."""
 
     def finish(self, keep: int) -> None: ...
 
