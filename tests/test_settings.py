@@ -335,3 +335,21 @@ def test_a_settings_file_reads_the_pelicanconf_beside_it_even_when_another_was_i
     assert pelicanconf.COUNCIL_NAME == "Kent County Council"
     assert read_settings_file(fenwold)["COUNCIL_NAME"] == "Fenwold County Council"
     assert sys.modules["pelicanconf"] is pelicanconf, "the process's own import is left as it was"
+
+
+def test_a_package_the_process_runs_from_the_settings_folder_is_not_imported_a_second_time(tmp_path, monkeypatch):
+    """The repository's root holds dps_publish/ beside pelicanconf.py: loading the settings must not give the
+    process (a desk serving requests) a second copy of a package it already runs."""
+    (tmp_path / "running_code").mkdir()
+    (tmp_path / "running_code" / "__init__.py").write_text("", encoding="utf-8")
+    settings = tmp_path / "council_settings.py"
+    settings.write_text("import running_code\nSITENAME = getattr(running_code, 'MARK', 'a second copy')\n",
+                        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(sys.modules, "running_code", None)  # so that the test's import is undone after it
+    del sys.modules["running_code"]
+    import running_code
+
+    running_code.MARK = "the copy the process runs"
+    assert read_settings_file(settings)["SITENAME"] == "the copy the process runs"
+    assert sys.modules["running_code"] is running_code
