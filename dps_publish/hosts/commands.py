@@ -51,7 +51,7 @@ def lines_of(outcome: Outcome) -> list[str]:
         lines.insert(0, f"Nothing to send: {outcome.where} already serves this site (release {outcome.release}) at "
                         f"{outcome.address}.")
     elif outcome.action == "live":
-        lines.insert(0, f"Live at {outcome.address}: release {outcome.release}, {len(plan.upload):,} files sent "
+        lines.insert(0, f"Live at {outcome.address}: release {outcome.release}, {_files(len(plan.upload))} sent "
                         f"({megabytes(plan.bytes_to_send)}), {len(plan.delete):,} deleted; {check.checked:,} files "
                         f"and {check.links:,} links checked from {check.address}.")
     else:
@@ -59,6 +59,10 @@ def lines_of(outcome: Outcome) -> list[str]:
                         f"{check.checked:,} files checked from {check.address}.")
         lines.append(DATA_STILL_NEWER)
     return lines
+
+
+def _files(count: int) -> str:
+    return f"{count:,} file" if count == 1 else f"{count:,} files"
 
 
 def _fail(text: str, args) -> int:

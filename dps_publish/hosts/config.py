@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 SETTING = "WEB_HOST"
 KINDS = ("releases", "ssh", "azure", "s3")
-_SECRET_WORDS = re.compile(r"pass|secret|token|sas|credential|connection|private|account_key|access_key|^key$",
-                           re.IGNORECASE)
+# Names a secret goes by (a misspelt "pasword" too): such a key in WEB_HOST is refused with where to put it instead.
+_SECRET_WORDS = re.compile(r"pas+w|pass|pwd|secret|token|sas|credential|connection|private|account_?key|"
+                           r"access_?key|^key$", re.IGNORECASE)
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
                        r"[A-Za-z0-9])?)*|\[?[0-9A-Fa-f:.]+\]?")
 _URL = re.compile(r"https://[^\s/?#@]+(?::\d{1,5})?(?:/[^\s?#]*)?|http://(?:localhost|127\.0\.0\.1|\[::1\])"

@@ -225,8 +225,8 @@ def _switch_and_verify(driver: Driver, plan: Plan, site: Path, target: Target, s
         log.append({"action": action, "live": False, "release": plan.release.release, "where": driver.where,
                     "address": target.address, "put_back": put_back, "by": by,
                     "problems": [secrets.redact(p) for p in verification.problems[:20]]})
-        raise DeployFailed(_failed_check(verification, target, secrets, put_back, "went live"), switched=True,
-                           put_back=put_back)
+        raise DeployFailed(_failed_check(verification, target, secrets, put_back, "went live",
+                                         first=previous is None), switched=True, put_back=put_back)
     driver.delete(plan.delete)
     driver.finish(target.host.keep)
     event = {"action": action, "live": True, "release": plan.release.release,
@@ -267,12 +267,18 @@ def _put_back(driver: Driver, previous: Manifest, failed: Plan, kept: KeptReleas
         return False
 
 
-def _failed_check(verification: Verification, target: Target, secrets: Secrets, put_back: bool, what: str) -> str:
+def _failed_check(verification: Verification, target: Target, secrets: Secrets, put_back: bool, what: str,
+                  first: bool = False) -> str:
     shown = "; ".join(verification.problems[:5])
     more = f" (and {len(verification.problems) - 5} more)" if len(verification.problems) > 5 else ""
-    now = ("The previous version was put back: the public site shows it again." if put_back else
-           "The previous version could not be put back: the public site may show the new version with faults. "
-           "Run dps-publish rollback, or ask IT to check the web host.")
+    if put_back:
+        now = "The previous version was put back: the public site shows it again."
+    elif first:
+        now = ("This was the first version sent to this host, so there is no earlier one to put back: fix what the "
+               "check found (often the web server's configuration: see docs/hosting/) and deploy again.")
+    else:
+        now = ("The previous version could not be put back: the public site may show the new version with faults. "
+               "Run dps-publish rollback, or ask IT to check the web host.")
     return secrets.redact(f"The new version {what} but the check from {target.check_address} found problems: "
                           f"{shown}{more}. {now}")
 

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..files import link_or_copy
 from .headers import MANIFEST_NAME
 from .manifest import Manifest, ManifestError
 
@@ -42,10 +43,7 @@ class KeptReleases:
         for entry in manifest.files:
             destination = partial / entry.path
             destination.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(site / entry.path, destination)
-            except OSError:
-                shutil.copy2(site / entry.path, destination)
+            link_or_copy(site / entry.path, destination)
         partial.mkdir(parents=True, exist_ok=True)
         (partial / MANIFEST_NAME).write_bytes(manifest.to_json())
         shutil.rmtree(target, ignore_errors=True)

@@ -124,6 +124,12 @@ def upload_order(entries: list[Entry], live_files: dict[str, Entry]) -> list[Ent
     return sorted(entries, key=lambda e: _rank(e.path, e.path in live_files))
 
 
+def step_of(path: str, was_live: bool) -> tuple:
+    """The step of that order a file is sent in: files of one step may be sent at the same time (an object store
+    sends them in parallel), each step only once the step before is all there."""
+    return _rank(path, was_live)[:-1]
+
+
 def _rank(path: str, was_live: bool) -> tuple:
     kind = kind_of(path)
     depth = path.count("/")

@@ -10,6 +10,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from ..files import link_or_copy, write_atomically
 from .base import HostError
 from .config import WebHost
 from .folders import ReleaseFolders
@@ -24,42 +25,23 @@ class LocalFileSystem:
         except OSError as exc:
             raise HostError(f"Could not read {path}: {exc.strerror}.") from None
 
-    def _beside(self, path: str) -> Path:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-
     def write_bytes(self, path: str, data: bytes) -> None:
-        part = self._beside(path)
-        with open(part, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(part, path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(Path(path), data, durable=True)
 
     def put_file(self, source: Path, path: str) -> None:
-        part = self._beside(path)
         try:
-            shutil.copyfile(source, part)
-            os.chmod(part, 0o644)
-            os.replace(part, path)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(Path(path), source.read_bytes())
         except OSError as exc:
-            part.unlink(missing_ok=True)
             raise HostError(f"Could not write {path}: {exc.strerror}.") from None
 
     def makedirs(self, path: str) -> None:
         os.makedirs(path, exist_ok=True)
 
     def link_tree(self, source: str, target: str) -> None:
-        def link(src, dst):
-            try:
-                os.link(src, dst)
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
-                    raise
-                shutil.copy2(src, dst)  # no hard links here: a copy costs space, not correctness
-
-        shutil.copytree(source, target, symlinks=True, copy_function=link)
+        # Hard links where the file system has them (a copy otherwise): nothing here is written in place.
+        shutil.copytree(source, target, symlinks=True, copy_function=link_or_copy)
 
     def rename(self, source: str, target: str) -> None:
         os.rename(source, target)

@@ -1,0 +1,210 @@
+"""Going live, without a server: the header table, manifests, the planner's order and guard, the WEB_HOST
+setting and the secrets file."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from helpers import ROOT
+
+from dps_publish.hosts.config import web_host_problems
+from dps_publish.hosts.headers import UnknownFileType, headers_for
+from dps_publish.hosts.manifest import Entry, Manifest, manifest_of
+from dps_publish.hosts.plan import DeletionsRefused, make_plan
+from dps_publish.hosts.secrets import HostError, load_secrets
+from dps_publish.settings import SettingsError, load_settings
+
+
+def entry(path: str, content: str = "a") -> Entry:
+    h = headers_for(path)
+    return Entry(path, content * 64, 10, h.content_type, h.cache_control)
+
+
+def manifest(release: str, *entries: Entry, leftovers=()) -> Manifest:
+    return Manifest(release, "2026-12-07T10:00:00+00:00", tuple(sorted(entries)), tuple(leftovers))
+
+
+# --- headers ----------------------------------------------------------------------------------------------------
+
+
+def test_every_file_of_the_example_has_its_headers_from_the_table(example_build):
+    output, _ = example_build
+    found = {e.path: e for e in manifest_of(output, "r1", "now").files}
+    assert len(found) > 1000
+    fragment = next(p for p in found if p.startswith("pagefind/fragment/"))
+    pdf = next(p for p in found if p.endswith(".pdf"))
+    shard_entry = next(p for p in found if p.startswith("pagefind/shards/") and p.endswith("pagefind-entry.json"))
+    expected = {
+        "index.html": ("text/html; charset=utf-8", "public, no-cache"),
+        "search/index.html": ("text/html; charset=utf-8", "public, no-cache"),
+        "data/providers.csv": ("text/csv; charset=utf-8", "public, max-age=300"),
+        "data/datapackage.json": ("application/json; charset=utf-8", "public, max-age=300"),
+        "pagefind/pagefind-entry.json": ("application/json; charset=utf-8", "public, no-cache"),
+        "pagefind/shards.json": ("application/json; charset=utf-8", "public, no-cache"),
+        shard_entry: ("application/json; charset=utf-8", "public, no-cache"),
+        "pagefind/pagefind.js": ("text/javascript; charset=utf-8", "public, no-cache"),
+        "pagefind/wasm.en-gb.pagefind": ("application/octet-stream", "public, no-cache"),
+        fragment: ("application/octet-stream", "public, max-age=31536000, immutable"),
+        pdf: ("application/pdf", "public, max-age=3600"),
+        "theme/css/site.css": ("text/css; charset=utf-8", "public, no-cache"),
+        "theme/icons/home.svg": ("image/svg+xml", "public, no-cache"),
+        "whats-new/feed.atom.xml": ("application/atom+xml; charset=utf-8", "public, no-cache"),
+        "sitemap.xml": ("application/xml; charset=utf-8", "public, no-cache"),
+    }
+    for path, (content_type, cache_control) in expected.items():
+        assert (found[path].content_type, found[path].cache_control) == (content_type, cache_control), path
+    meta = next(p for p in found if p.endswith(".pf_meta"))
+    assert found[meta].cache_control.endswith("immutable")
+    # Pagefind's fragments are gzip already (so no host may add Content-Encoding to them).
+    assert (output / fragment).read_bytes()[:2] == b"\x1f\x8b"
+
+
+def test_the_rest_of_the_table():
+    assert headers_for("dps-release.json").cache_control == "no-store"
+    assert headers_for("audio/page.mp3") .content_type == "audio/mpeg"
+    assert headers_for("audio/page.mp3").cache_control == "public, max-age=3600"
+    assert headers_for("x/search.wasm").content_type == "application/wasm"
+    with pytest.raises(UnknownFileType, match=r"notes\.xyz: .*ending is \.xyz"):
+        headers_for("notes.xyz")
+
+
+def test_a_manifest_is_deterministic_and_read_back(example_build):
+    output, _ = example_build
+    one = manifest_of(output, "r1", "2026-12-07T10:00:00+00:00")
+    two = manifest_of(output, "r1", "2026-12-07T10:00:00+00:00")
+    assert one.to_json() == two.to_json()
+    assert Manifest.from_json(one.to_json()) == one
+    document = json.loads(one.to_json())
+    document["files"][0]["sha256"] = "0" * 64
+    with pytest.raises(ValueError, match="does not add up"):
+        Manifest.from_json(json.dumps(document).encode())
+
+
+# --- the plan -----------------------------------------------------------------------------------------------------
+
+
+def test_the_order_never_breaks_a_page():
+    live = manifest("r1", entry("index.html"), entry("providers/a/index.html"), entry("theme/css/site.css"))
+    new = manifest("r2", entry("index.html", "b"), entry("providers/a/index.html", "b"),
+                   entry("providers/b/index.html"), entry("providers/index.html"), entry("theme/css/site.css", "b"),
+                   entry("pagefind/fragment/en_1.pf_fragment"), entry("pagefind/pagefind-entry.json"),
+                   entry("pagefind/shards/p/pagefind-entry.json"), entry("pagefind/shards.json"),
+                   entry("pagefind/pagefind.js"), entry("data/providers.csv"), entry("easy-read/a.pdf"))
+    order = [e.path for e in make_plan(new, live).upload]
+    assert order == [
+        "data/providers.csv", "easy-read/a.pdf", "pagefind/fragment/en_1.pf_fragment", "theme/css/site.css",
+        "pagefind/pagefind.js", "pagefind/shards/p/pagefind-entry.json", "pagefind/pagefind-entry.json",
+        "pagefind/shards.json",
+        "providers/b/index.html", "providers/index.html",  # new pages first: nothing live links to them yet
+        "providers/a/index.html",
+        "index.html",
+    ]
+
+
+def test_deletions_wait_a_release():
+    one = manifest("r1", entry("index.html"), entry("old.csv"), *[entry(f"kept{i}.csv") for i in range(30)])
+    two = manifest("r2", entry("index.html", "b"), *[entry(f"kept{i}.csv") for i in range(30)])
+    plan = make_plan(two, one)  # 1 file of 32: under the guard
+    assert plan.delete == () and plan.removed == ("old.csv",) and plan.release.leftovers == ("old.csv",)
+    assert plan.summary() == "1 file to upload, 0.0 kB; 0 to delete (1 no longer in the site, deleted with the " \
+                             "release after this one)"
+    kept = [entry(f"kept{i}.csv") for i in range(30)]
+    three = make_plan(manifest("r3", entry("index.html", "c"), *kept), plan.release)
+    assert three.delete == ("old.csv",) and three.release.leftovers == ()
+    # A file brought back before its deletion is not deleted.
+    back = make_plan(manifest("r3", entry("index.html", "c"), *kept, entry("old.csv")), plan.release)
+    assert back.delete == () and [e.path for e in back.upload] == ["old.csv", "index.html"]
+
+
+def test_nothing_changed_sends_nothing():
+    one = manifest("r1", entry("index.html"), entry("a.csv"))
+    plan = make_plan(manifest("r2", entry("index.html"), entry("a.csv")), one)
+    assert plan.nothing_to_do and plan.upload == ()
+
+
+def test_a_release_that_loses_much_of_the_site_is_refused_without_a_reason():
+    pages = [entry(f"p{i}/index.html") for i in range(100)]
+    live = manifest("r1", entry("index.html"), *pages)
+    six_gone = manifest("r2", entry("index.html"), *pages[6:])  # 6 of 101: more than 5 %
+    with pytest.raises(DeletionsRefused) as refused:
+        make_plan(six_gone, live)
+    assert str(refused.value).startswith("This release would remove 6 of 101 files from the public site (6%)")
+    assert "--confirm-deletions" in str(refused.value)
+    with pytest.raises(DeletionsRefused):
+        make_plan(six_gone, live, confirmed_reason="   ")
+    plan = make_plan(six_gone, live, confirmed_reason="six services closed")
+    assert plan.confirmed_reason == "six services closed" and len(plan.removed) == 6
+    assert make_plan(manifest("r2", entry("index.html"), *pages[5:]), live).removed  # 5 of 101: allowed
+    many = [entry(f"q{i}.csv") for i in range(2000)]
+    with pytest.raises(DeletionsRefused, match="remove 51 of 2,000"):  # under 5 %, but more than 50 files
+        make_plan(manifest("r2", *many[51:]), manifest("r1", *many))
+
+
+def test_a_half_done_release_is_completed():
+    """An interrupted deploy to an object store: every file it touched is sent again, what it added is deleted."""
+    kept = [entry(f"kept{i}.csv") for i in range(30)]
+    live = manifest("r1", entry("index.html"), entry("a.csv"), *kept)
+    pending = manifest("r2", entry("index.html", "b"), entry("a.csv", "b"), entry("new.csv"), *kept)
+    plan = make_plan(manifest("r1b", entry("index.html"), entry("a.csv"), *kept), live, pending)
+    assert [e.path for e in plan.upload] == ["a.csv", "index.html"]
+    assert plan.delete == ("new.csv",)
+
+
+# --- the setting and the secrets -------------------------------------------------------------------------------------
+
+
+def test_every_mistake_in_the_web_host_setting_has_words():
+    assert web_host_problems({"kind": "releases", "path": "/srv/dps"}) == []
+    assert web_host_problems({"kind": "ssh", "host": "web1.northshire.gov.uk", "user": "deploy", "path": "/srv/dps",
+                              "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB", "port": 2222}) == []
+    said = [m for _, m in web_host_problems({"kind": "ftp"})]
+    assert said == ["'kind' is 'ftp', which is not one of \"releases\", \"ssh\", \"azure\", \"s3\"."]
+    said = " | ".join(m for _, m in web_host_problems({"kind": "ssh", "host": "web1", "path": "srv/dps", "port": "22",
+                                                         "user": "deploy", "pasword": "x"}))
+    assert "needs 'host_key'" in said
+    assert "'path' is 'srv/dps', which is not the full path" in said
+    assert "'port' is '22', which is not a port number" in said
+    assert "passwords, keys and tokens never go in the settings file" in said and "DPS_WEB_HOST_PASWORD" in said
+    said = [m for _, m in web_host_problems({"kind": "releases", "path": "/srv/dps", "verify_url": "ftp://x"})]
+    assert said and "verify_url" in said[0]
+    assert web_host_problems("releases")[0][1].startswith("is not a set of settings in curly brackets")
+
+
+def test_a_settings_file_with_a_password_in_it_is_refused_without_showing_it(tmp_path):
+    (tmp_path / "pelicanconf.py").write_text((ROOT / "pelicanconf.py").read_text(encoding="utf-8"))
+    conf = tmp_path / "conf.py"
+    conf.write_text('from pelicanconf import *  # noqa\n'
+                    'WEB_HOST = {"kind": "releases", "path": "/srv/dps", "password": "planted-Zx81"}\n')
+    with pytest.raises(SettingsError) as error:
+        load_settings(conf)
+    assert [p.code for p in error.value.problems] == ["setting-invalid"]
+    assert "never go in the settings file" in str(error.value)
+    assert "planted-Zx81" not in str(error.value) and "planted-Zx81" not in json.dumps(
+        [p.to_dict() for p in error.value.problems])
+    conf.write_text('from pelicanconf import *  # noqa\nWEB_HOST = {"kind": "releases", "path": "/srv/dps"}\n')
+    assert load_settings(conf).web_host.get("path") == "/srv/dps"
+    conf.write_text('from pelicanconf import *  # noqa\n')
+    assert load_settings(conf).web_host is None  # no host: everything as before
+
+
+def test_secrets_come_from_the_environment_or_a_file_only_its_owner_reads(tmp_path):
+    users = tmp_path / "users.toml"
+    secrets_file = tmp_path / "web-host-secrets.toml"
+    secrets_file.write_text('password = "planted-from-file"\n')
+    os.chmod(secrets_file, 0o644)
+    with pytest.raises(HostError) as refused:
+        load_secrets(users, environ={})
+    assert "can be read by other people" in str(refused.value) and "chmod 600" in str(refused.value)
+    assert "planted-from-file" not in str(refused.value)
+    os.chmod(secrets_file, 0o600)
+    found = load_secrets(users, environ={})
+    assert found.get("password") == "planted-from-file" and "planted" not in repr(found)
+    found = load_secrets(users, environ={"DPS_WEB_HOST_PASSWORD": "planted-from-env"})
+    assert found.get("password") == "planted-from-env"
+    assert found.redact("the password planted-from-env was refused") == "the password [hidden] was refused"
+    secrets_file.write_text('password = "planted-broken\n')
+    with pytest.raises(HostError) as unreadable:
+        load_secrets(users, environ={})
+    assert "planted-broken" not in str(unreadable.value) and "cannot be read as TOML" in str(unreadable.value)
