@@ -46,7 +46,8 @@ HAND_FILLED = {
         "size": "small",
         "website": "https://www.example.org/example-makers", "phone": "+44 1622 000999",
         "email": "info@example-makers.example.org", "description": "We make things.",
-        "easy_read_description": "We make things.", "main_contact_name": "Alex Example",
+        "easy_read_description": "We make things.", "last_checked": dt.date(2024, 2, 29),
+        "main_contact_name": "Alex Example",
     },
     "listings": {
         "programme_id": "everyday-life-activities", "lot_id": "2", "provider_id": "orchard-lane-day-centre",
@@ -87,6 +88,8 @@ HAND_FILLED = {
         "term": "day care", "preferred": "everyday life activities", "applies_to": "easy-read",
         "reason": "People said it sounds like somewhere you are sent.", "source": "Example feedback session",
     },
+    "places": {"name": "Example Green", "district": "Ashford", "other_names": "Old Example; Example Common"},
+    "postcodes": {"postcode": "TN30 9ZZ", "district": "E07000105"},
     "glossary": {
         "term": "example", "meaning": "Something that shows what others are like.",
         "easy_read_meaning": "An example shows you what something is like.",

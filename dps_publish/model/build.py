@@ -17,7 +17,7 @@ from decimal import Decimal
 from ..sources.rules import SourceTable, district_key, district_lookup
 from ..sources.schemas import load_schema
 from .payments import publishable_payments
-from .publishable import PUBLISHED, KpiValue, Reconciliation, SiteModel, SpendFigure
+from .publishable import PUBLISHED, KpiValue, Place, Reconciliation, SiteModel, SpendFigure
 from .rating import rate
 from .suppression import KpiCell, suppress_small_counts
 
@@ -51,8 +51,28 @@ def build_model(tables: dict[str, SourceTable], *, example_data: bool = True, th
         glossary=tuple(sorted(rows["glossary"], key=lambda g: g.term.lower())),
         reconciliations=tuple(reconcile_spend(rows.get("spend", []))),
         small_number_threshold=threshold,
+        places=tuple(_places(tables.get("places"), lookup)),
+        postcodes=_postcodes(tables.get("postcodes"), lookup),
     )
     return model
+
+
+def _places(table: SourceTable | None, lookup: dict[str, str]) -> list[Place]:
+    """The places in the table's order (a council lists each district's main towns first)."""
+    if table is None:
+        return []
+    frame = table.frame
+    return [Place(name, lookup[district_key(district)], tuple(i.strip() for i in other.split(";") if i.strip()))
+            for name, district, other in zip(frame["name"], frame["district"], frame["other_names"])]
+
+
+def _postcodes(table: SourceTable | None, lookup: dict[str, str]):
+    """Each postcode with its district's code, sorted: the lookup files are written from it."""
+    if table is None:
+        return None
+    frame = table.frame[["postcode", "district"]].copy()
+    frame["district"] = frame["district"].map(lambda d: lookup[district_key(d)])
+    return frame.sort_values("postcode", kind="stable").reset_index(drop=True)
 
 
 def publish_kpis(table: SourceTable | None, definitions, public_ids: set[str], threshold: int) -> list[KpiValue]:

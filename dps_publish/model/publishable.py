@@ -82,6 +82,16 @@ class Provider:
     email: str
     description: str
     easy_read_description: str
+    last_checked: dt.date | None  # when the council last checked the entry with the provider
+
+
+@dataclass(frozen=True)
+class Place:
+    """A town, village or neighbourhood people know, in one district (a place in two has two)."""
+
+    name: str
+    district: str  # the district's ONS code
+    other_names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -263,6 +273,10 @@ class SiteModel:
     glossary: tuple[GlossaryTerm, ...] = ()
     reconciliations: tuple[Reconciliation, ...] = ()
     small_number_threshold: int = 5  # counts of people below it are withheld
+    # Where people live (optional tables, never republished): towns and villages, and each postcode's district
+    # as a pandas DataFrame of postcode (standard form) and district (ONS code), or None.
+    places: tuple[Place, ...] = ()
+    postcodes: Any = None
     _lookups: dict[str, dict] = field(default_factory=dict, init=False, compare=False, repr=False)  # the look-ups below
     _derived: dict[tuple, object] = field(default_factory=dict, init=False, compare=False, repr=False)  # see derived()
 

@@ -199,6 +199,9 @@ def _pattern_message(spec: dict, value: str) -> str:
         return f"{quote(value)} is not a financial year. Write it like 2021-22."
     if name == "period":
         return f"{quote(value)} is not a quarter. Write it like 2023-Q1."
+    if name == "postcode":
+        return (f"{quote(value)} is not a full postcode. Write it like NT1 1AA: the first half, then a "
+                "digit and two letters (spaces and small letters do not matter).")
     if name == "code":
         return f"{quote(value)} is not an ONS district code. Write it like E07000123."
     return f"{quote(value)} is not in the form this column takes ({spec['description']})."

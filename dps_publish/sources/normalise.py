@@ -22,6 +22,8 @@ FALSE_WORDS = {"no", "n", "false"}
 BOOLEAN_WORDS = {**{w: "true" for w in TRUE_WORDS}, **{w: "false" for w in FALSE_WORDS}}
 PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 MONEY = re.compile(r"^(?P<sign1>-?)\s*£?\s*(?P<sign2>-?)\s*(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?P<dec>\.[0-9]+)?$")
+# A full UK postcode without its space: the outward code (area, district) and the inward code (a digit, two letters).
+POSTCODE_COMPACT = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"
 UK_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 
 
@@ -91,9 +93,18 @@ def normalise_column(values: pd.Series, spec: dict) -> pd.Series:
     if kind == "boolean":
         words = values.str.lower().map(BOOLEAN_WORDS)
         return words.where(words.notna(), values).astype("str")
+    if spec.get("x-postcode"):
+        return normalise_postcodes(values)
     if spec.get("x-list"):
         return _rewrite(values, values.str.contains(";", regex=False), normalise_list)
     return values
+
+
+def normalise_postcodes(values: pd.Series) -> pd.Series:
+    """``me141xx`` and `` ME14  1XX`` as ``ME14 1XX``; a cell that is not a postcode is left as typed."""
+    compact = values.str.upper().str.replace(r"\s+", "", regex=True)
+    ok = compact.str.fullmatch(POSTCODE_COMPACT).fillna(False).astype(bool)
+    return values.where(~ok, compact.str[:-3] + " " + compact.str[-3:])
 
 
 def _rewrite(values: pd.Series, mask: pd.Series, rewrite) -> pd.Series:

@@ -13,6 +13,7 @@ a value outside the contract is a problem, never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -127,7 +128,8 @@ def check_rules(tables: dict[str, SourceTable], refused: frozenset = frozenset()
     for rule, needs in ((_dates_in_order, ()), (_rounds_for_dps, ("programmes",)),
                         (_listing_rules, ("listings", "lots", "districts")), (_kpi_rules, ()),
                         (_glossary_covers_jargon, ("glossary",)), (_provider_sizes, ("providers",)),
-                        (_payment_rules, ("payments",))):
+                        (_payment_rules, ("payments",)), (_places_rules, ("districts",)),
+                        (_checked_not_in_future, ("providers",))):
         if all(name in tables for name in needs):
             problems += rule(tables, refused)
     return problems
@@ -287,6 +289,44 @@ def _closed_lots(listings: SourceTable, tables: dict[str, SourceTable], refused:
                                              f"lot {lot} closed after the first round ({first[pid]}), so no provider "
                                              f"can join it in {rid}. Check the lot or the round."))
     return problems
+
+
+def _places_rules(tables: dict[str, SourceTable], refused: frozenset) -> list[Problem]:
+    """Each place and postcode names a district of the districts table (by code or name)."""
+    problems = []
+    districts = tables["districts"]
+    lookup = district_lookup(districts.frame)
+    names = list(districts.frame["name"])
+    for name in ("places", "postcodes"):
+        table = tables.get(name)
+        if table is None:
+            continue
+        usable = _usable(table, refused, "district")
+        values = table.frame["district"]
+        unknown = (values != "") & usable & ~values.map(district_key).isin(set(lookup))
+        for row in table.frame.index[unknown]:
+            value = values[row]
+            close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+            guess = f' Did you mean "{close[0]}"?' if close else ""
+            problems.append(table.problem(row, "district", "not-a-district",
+                                          f"{quote(value)} is not one of the districts in the districts table.{guess} "
+                                          f"Use one of: {', '.join(names)} (or its code).",
+                                          value=table.typed.at[row, "district"]))
+    return problems
+
+
+def _checked_not_in_future(tables: dict[str, SourceTable], refused: frozenset,
+                           today: dt.date | None = None) -> list[Problem]:
+    """A provider cannot have been checked on a day that has not come yet: the date is a typing slip."""
+    providers = tables["providers"]
+    today = today or dt.date.today()
+    values = providers.frame["last_checked"]
+    later = _of_type(values, "date") & (values > today.isoformat()) & _usable(providers, refused, "last_checked")
+    return [providers.problem(row, "last_checked", "date-in-future",
+                              f"{quote(providers.typed.at[row, 'last_checked'])} is after today "
+                              f"({today.day} {today:%B %Y}), so the entry cannot have been checked then. Write the "
+                              "day the council checked it with the provider, or leave it blank.")
+            for row in values.index[later]]
 
 
 def _districts_exist(listings: SourceTable, districts: SourceTable, refused: frozenset) -> list[Problem]:

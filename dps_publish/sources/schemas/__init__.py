@@ -8,6 +8,7 @@ standard Table Schema properties they carry a few of ours, all prefixed ``x-``:
 - ``x-money``: the column holds money, which people write in many ways;
 - ``x-exempt``: the column is never published (why, in words);
 - ``x-key``: a unique key whose parts may be blank (so not a primary key);
+- ``x-postcode``: the column holds UK postcodes, written in any spacing and case;
 - ``x-required-table``: the table must be present in the data folder;
 - ``x-replaced-columns``: columns the table used to have, each with what replaced it (a file that still has
   one is refused with those words).
@@ -39,6 +40,8 @@ TABLE_ORDER = (
     "payments",
     "naming",
     "glossary",
+    "places",
+    "postcodes",
 )
 
 
