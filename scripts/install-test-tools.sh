@@ -4,7 +4,8 @@
 # reflow test forces on every page: Liberation Sans (fonts-liberation2: Arial's
 # metrics, what Arial resolves to) and DejaVu Sans (fonts-dejavu-core: the widest
 # common fallback). The npm packages (axe-core, vnu-jar, govuk-frontend) are
-# installed by the Makefile.
+# installed by the Makefile. The going-live tests (tests/test_hosts_*.py) run the web servers Caddy and nginx
+# and an SSH server (openssh-server) on 127.0.0.1, started and stopped by the tests themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/apt-install.sh chromium fonts-liberation2 fonts-dejavu-core
+bash scripts/apt-install.sh chromium fonts-liberation2 fonts-dejavu-core caddy nginx openssh-server
