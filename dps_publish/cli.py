@@ -73,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
                                     "in a web browser")
     desk.add_argument("--host", default="127.0.0.1",
                       help="address to listen on (default: 127.0.0.1, this computer only; any other address needs "
-                           "users with passwords)")
+                           "users with passwords and, for every address (0.0.0.0), DESK_PUBLIC_ADDRESS). The desk "
+                           "asks for passwords whenever users exist or DESK_TRUSTED_PROXIES is set")
     desk.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
     desk.add_argument("--drafts", type=Path, default=Path("drafts"),
                       help="folder the drafts are kept in (default: drafts)")
@@ -213,7 +214,7 @@ def _desk(args) -> int:
 def _add_user(args) -> int:
     import getpass
 
-    from .desk.auth import AuthError, Users, session_secret
+    from .desk.auth import AuthError, Users
 
     try:
         users = Users.load(args.users)
@@ -225,7 +226,6 @@ def _add_user(args) -> int:
                 print("The two passwords are not the same. Nothing was changed.", file=sys.stderr)
                 return EXIT_FAILED
         users.add(args.name, password)
-        session_secret(users.path)  # made once, beside the users file
     except AuthError as exc:
         print(exc, file=sys.stderr)
         return EXIT_FAILED

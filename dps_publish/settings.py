@@ -130,6 +130,21 @@ def _is_header_name(value) -> bool:
     return value == "" or (isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9-]+", value) is not None)
 
 
+# Where people open the desk: a scheme and a name (a DNS name, an IPv4 address or a bracketed IPv6 one), an
+# optional port, nothing after. The desk answers only to this name (and to this computer's own), so a web page
+# whose name was pointed at the desk (DNS rebinding) reaches nothing.
+DESK_ADDRESS = re.compile(r"https?://(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+                          r"|\[[0-9a-f:.]+\])(?::\d{1,5})?/?", re.IGNORECASE)
+
+
+def _is_desk_address(value) -> bool:
+    return value == "" or (isinstance(value, str) and DESK_ADDRESS.fullmatch(value) is not None)
+
+
+def _is_seconds(value) -> bool:
+    return type(value) is int and 1 <= value <= 600
+
+
 @dataclass(frozen=True)
 class Rule:
     setting: str
@@ -180,6 +195,14 @@ RULES = (
     Rule("DESK_USER_HEADER", _is_header_name,
          "the name of the header the council's sign-in proxy puts the person's name in, or \"\" for none",
          'DESK_USER_HEADER = "X-Remote-User"', default=""),
+    Rule("DESK_PUBLIC_ADDRESS", _is_desk_address,
+         "the address people type to open the desk when it is behind a proxy or on a shared address, in quotes: "
+         "start it with https:// and put nothing after the name (no path), or \"\" when the desk is only on this "
+         "computer", 'DESK_PUBLIC_ADDRESS = "https://desk.northshire.gov.uk"', default=""),
+    Rule("DESK_SECURE_COOKIES", _is_yes_no, "True or False (a capital letter, no quotes)",
+         "DESK_SECURE_COOKIES = True", default=False),
+    Rule("DESK_BODY_TIMEOUT", _is_seconds, "a whole number of seconds from 1 to 600 (no quotes)",
+         "DESK_BODY_TIMEOUT = 10", default=10),
 )
 RULE = {rule.setting: rule for rule in RULES}
 
@@ -220,6 +243,9 @@ class DeskSettings:
     max_payments_mb: int = 1024
     trusted_proxies: tuple[str, ...] = ()
     user_header: str = ""
+    public_address: str = ""  # where people open the desk, when not on this computer only ("" for none)
+    secure_cookies: bool = False  # the session cookie always Secure, whatever the request came over
+    body_timeout: int = 10  # seconds a request body may stop arriving before the desk gives up on it
 
 
 @dataclass(frozen=True)
@@ -288,7 +314,8 @@ def load_settings(path: Path | str) -> PublishSettings:
         allow_placeholders=checked["ALLOW_PLACEHOLDERS"],
         desk=DeskSettings(tuple(n.strip() for n in checked["DESK_APPROVERS"]), checked["DESK_MAX_FILE_MB"],
                           checked["DESK_MAX_PAYMENTS_MB"], tuple(checked["DESK_TRUSTED_PROXIES"]),
-                          checked["DESK_USER_HEADER"]),
+                          checked["DESK_USER_HEADER"], checked["DESK_PUBLIC_ADDRESS"].rstrip("/"),
+                          checked["DESK_SECURE_COOKIES"], checked["DESK_BODY_TIMEOUT"]),
         web_host=web_host_of(values.get(WEB_HOST)),
     )
 

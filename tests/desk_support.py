@@ -73,19 +73,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def desk_command(publisher: Publisher, port: int, host: str = "127.0.0.1") -> list[str]:
+def desk_command(publisher: Publisher, port: int, host: str = "127.0.0.1", users: Path | None = None) -> list[str]:
     return [sys.executable, "-m", "dps_publish", "desk", *publisher.folder_args(), "--drafts", str(publisher.drafts),
-            "--users", str(publisher.users), "--host", host, "--port", str(port)]
+            "--users", str(users or publisher.users), "--host", host, "--port", str(port)]
+
+
+class DeskAddress(str):
+    """The running desk's address (no trailing slash), with its process and the file its output goes to."""
+
+    process: subprocess.Popen
+    log: Path
 
 
 @contextlib.contextmanager
-def running_desk(publisher: Publisher, port: int | None = None):
-    """The desk running on ``publisher``'s folders; yields its address (no trailing slash)."""
+def running_desk(publisher: Publisher, port: int | None = None, users: Path | None = None):
+    """The desk running on ``publisher``'s folders (and ``users``, if another users file); yields its address."""
     port = port or free_port()
     log = open(publisher.root / f"desk-{port}.log", "wb")
-    process = subprocess.Popen(desk_command(publisher, port), cwd=publisher.root, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
-    address = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(desk_command(publisher, port, users=users), cwd=publisher.root, stdout=log,
+                               stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    address = DeskAddress(f"http://127.0.0.1:{port}")
+    address.process, address.log = process, publisher.root / f"desk-{port}.log"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -115,8 +123,8 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 class Person:
     """Someone at the desk, through HTTP: signs in, follows redirects, sends each form with its CSRF token."""
 
-    def __init__(self, address: str, name: str, password: str | None = None):
-        self.client = httpx.Client(base_url=address, follow_redirects=True, timeout=120)
+    def __init__(self, address: str, name: str, password: str | None = None, headers: dict | None = None):
+        self.client = httpx.Client(base_url=address, follow_redirects=True, timeout=120, headers=headers)
         self.name = name
         page = self.client.get("/sign-in")
         fields = {"csrf_token": self.token(page.text), "name": name, "next": "/"}

@@ -117,7 +117,6 @@ def test_a_user_added_with_a_password_is_stored_as_an_argon2_hash(tmp_path):
     text = publisher.users.read_text()
     assert "$argon2id$" in text and "a long enough password" not in text
     assert publisher.users.stat().st_mode & 0o777 == 0o600
-    assert (publisher.users.parent / "session-secret").stat().st_mode & 0o777 == 0o600
 
 
 def test_appending_to_the_audit_log_is_not_a_change_to_the_site(tmp_path):

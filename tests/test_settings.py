@@ -157,6 +157,10 @@ BAD = [
     ("DESK_TRUSTED_PROXIES", "['proxy.kent.gov.uk']"),
     ("DESK_TRUSTED_PROXIES", '"10.0.0.5"'),
     ("DESK_USER_HEADER", '"X Remote User"'),
+    ("DESK_PUBLIC_ADDRESS", '"desk.kent.gov.uk"'),
+    ("DESK_PUBLIC_ADDRESS", '"https://desk.kent.gov.uk/desk"'),
+    ("DESK_SECURE_COOKIES", '"yes"'),
+    ("DESK_BODY_TIMEOUT", "0"),
 ]
 
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from ..settings import PublishSettings
 from .auth import AuthError, Users, is_loopback
 from .config import DeskConfig
-from .middleware import SecurityHeaders
+from .middleware import BodyTimeout, DeskErrors, SameOrigin, SecurityHeaders
 from .views import checking, drafts, files, publication, signing_in
-from .web import Desk
+from .web import WILDCARDS, Desk
 
 
 def routes() -> list[Route]:
@@ -58,20 +59,36 @@ def routes() -> list[Route]:
 
 def create_app(config: DeskConfig, settings: PublishSettings | None = None) -> Starlette:
     settings = settings or config.load_settings()
-    app = Starlette(routes=routes(), exception_handlers={HTTPException: files.http_error})
-    app.state.desk = Desk(config, settings)
-    app.add_middleware(SecurityHeaders)
+    desk = Desk(config, settings)
+    app = Starlette(routes=routes(), exception_handlers={HTTPException: files.http_error}, middleware=[
+        Middleware(SecurityHeaders),  # outermost of ours: every answer below gets the headers
+        Middleware(DeskErrors, page=desk.plain_page),
+        Middleware(SameOrigin, names=desk.names, public_origin=settings.desk.public_address, page=desk.plain_page),
+        Middleware(BodyTimeout, seconds=settings.desk.body_timeout)])
+    app.state.desk = desk
     return app
 
 
 def check_can_start(config: DeskConfig, settings: PublishSettings) -> None:
-    """Refuse to listen on a shared address unless the desk can know who is there."""
+    """Refuse to start unless the desk can know who is there, and knows the name people will open it at."""
+    users = Users.load(config.users)
+    desk = settings.desk
+    if desk.trusted_proxies and not desk.user_header and not users.hashes:
+        raise AuthError(
+            f"DESK_TRUSTED_PROXIES is set in {config.settings}, so the desk asks everyone for a password, but no "
+            f"users are set up. Add the people who publish, one at a time: dps-publish desk add-user \"Their Name\" "
+            f"(users are kept in {config.users}). Or set DESK_USER_HEADER if the proxy says who is there.")
     if is_loopback(config.host):
         return
-    users = Users.load(config.users)
-    proxy = bool(settings.desk.user_header and settings.desk.trusted_proxies)
+    proxy = bool(desk.user_header and desk.trusted_proxies)
     if not users.hashes and not proxy:
         raise AuthError(
             f"The desk will not listen on {config.host}, an address other people can reach, until it knows who is "
             f"who. Add the people who publish first, one at a time: dps-publish desk add-user \"Their Name\" "
             f"(users are kept in {config.users}). Or run it on this computer only, with --host 127.0.0.1.")
+    if config.host in WILDCARDS and not desk.public_address:
+        raise AuthError(
+            f"The desk would listen on every address of this computer ({config.host}) without knowing the name "
+            f"people open it at, so it would answer none of them. Set DESK_PUBLIC_ADDRESS in {config.settings}, "
+            f"like DESK_PUBLIC_ADDRESS = \"https://desk.northshire.gov.uk\", or give --host the one address "
+            "people use.")

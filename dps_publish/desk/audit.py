@@ -35,6 +35,7 @@ ACTIONS = {
     "publication-finished": "Finished an interrupted publication",
     "publication-undone": "Undid an interrupted publication",
     "draft-discarded": "Discarded a draft",
+    "sign-in-failed": "Tried to sign in with a wrong password",
 }
 
 

@@ -1,26 +1,28 @@
-"""Who is who at the desk.
+"""Who is who at the desk: its users, their names and passwords.
 
-On one's own computer (a loopback address) the desk asks for a person's name
-once and keeps it in the session: no passwords. On any other address it will
-not start unless users with passwords are set up (``dps-publish desk add-user
-NAME``), or the council's own sign-in proxy is trusted to say who is there
-(``DESK_USER_HEADER`` from an address in ``DESK_TRUSTED_PROXIES``).
+On one's own computer (a loopback address), with no users set up and no proxy
+trusted, the desk asks for a person's name once: no passwords. It asks for a
+password whenever users exist (``dps-publish desk add-user NAME``) or a proxy
+is trusted (``DESK_TRUSTED_PROXIES``), whatever address it listens on; on any
+other address it will not start until one of them is set up. Behind the
+council's own sign-in proxy (``DESK_USER_HEADER`` from an address in
+``DESK_TRUSTED_PROXIES``) the proxy says who is there, and a request from it
+without that header is refused.
 
 Passwords are hashed with Argon2id (argon2-cffi) in a users file outside the
-repository (default ``~/.config/dps-publish/users.toml``, mode 0600), with the
-session secret beside it. Sessions are cookies signed with itsdangerous:
-HttpOnly, SameSite=Strict, and Secure when the request came over https. Every
-form carries the session's CSRF token, checked on every POST.
+repository (default ``~/.config/dps-publish/users.toml``, mode 0600). Names are
+compared by ``name_key``: "sam  patel" signs in as "Sam Patel". Sessions are
+kept by the desk itself (``sessions.py``); every form carries the session's
+CSRF token, checked on every POST.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import json
-import os
 import re
-import secrets
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -28,10 +30,9 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-COOKIE = "dps_desk"
-SESSION_SECONDS = 12 * 60 * 60
+from ..files import write_atomically
+
 DEFAULT_USERS = Path("~/.config/dps-publish/users.toml")
 NAME = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
 MIN_PASSWORD = 12
@@ -67,6 +68,8 @@ def name_key(name: str) -> str:
 
 @dataclass
 class Users:
+    """The users file: each person's name as they were added, with their Argon2 hash; found by ``name_key``."""
+
     path: Path
     hashes: dict[str, str]
 
@@ -84,71 +87,42 @@ class Users:
         return cls(path, {name: entry["hash"] for name, entry in data.get("users", {}).items()
                           if isinstance(entry, dict) and isinstance(entry.get("hash"), str)})
 
+    def find(self, name: str) -> str | None:
+        """The name as the users file has it, however ``name`` writes it; None for someone not in the file."""
+        key = name_key(name)
+        return next((known for known in self.hashes if name_key(known) == key), None)
+
+    def mark(self, name: str) -> str:
+        """A short digest of the person's password hash: a session made with another password ends."""
+        return hashlib.sha256(self.hashes.get(name, "").encode()).hexdigest()[:16]
+
     def add(self, name: str, password: str) -> None:
         name = clean_name(name)
         if len(password) < MIN_PASSWORD:
             raise AuthError(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        known = self.find(name)
+        if known is not None:
+            del self.hashes[known]  # the same person, perhaps written another way: the new spelling and password
         self.hashes[name] = PasswordHasher().hash(password)
         self.save()
 
-    def verify(self, name: str, password: str) -> bool:
-        stored = self.hashes.get(name)
-        if stored is None:
+    def verify(self, name: str, password: str) -> str | None:
+        """The person's name as the users file has it when the password is theirs; None otherwise."""
+        known = self.find(name)
+        if known is None:
             PasswordHasher().hash(password)  # the same time whether or not the name is known
-            return False
+            return None
         try:
-            return PasswordHasher().verify(stored, password)
+            return known if PasswordHasher().verify(self.hashes[known], password) else None
         except (VerificationError, InvalidHashError):
-            return False
+            return None
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lines = ["# Users of the dps-publish desk: names and Argon2 password hashes. Keep this file private.", ""]
         for name, hashed in sorted(self.hashes.items()):
             lines += [f"[users.{json.dumps(name)}]", f"hash = {json.dumps(hashed)}", ""]
-        temporary = self.path.with_name(f".{self.path.name}.new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines))
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, self.path)
-
-
-def session_secret(users_file: Path) -> str:
-    """The secret that signs sessions, kept beside the users file (made once, mode 0600)."""
-    path = Path(users_file).expanduser().with_name("session-secret")
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    secret = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(secret + "\n")
-    return secret
-
-
-class Sessions:
-    """Signed session cookies: a dict with the person's name (once known) and the CSRF token."""
-
-    def __init__(self, secret: str):
-        self.serializer = URLSafeTimedSerializer(secret, salt="dps-publish-desk-session")
-
-    def read(self, cookie: str | None) -> dict:
-        if cookie:
-            try:
-                value = self.serializer.loads(cookie, max_age=SESSION_SECONDS)
-                if isinstance(value, dict) and isinstance(value.get("csrf"), str):
-                    return value
-            except BadSignature:
-                pass
-        return {"csrf": secrets.token_urlsafe(32)}
-
-    def cookie(self, session: dict, secure: bool) -> str:
-        parts = [f"{COOKIE}={self.serializer.dumps(session)}", "Path=/", "HttpOnly", "SameSite=Strict",
-                 f"Max-Age={SESSION_SECONDS}"]
-        if secure:
-            parts.append("Secure")
-        return "; ".join(parts)
+        write_atomically(self.path, "\n".join(lines), mode=0o600)
 
 
 def token_ok(session: dict, token: str | None) -> bool:

@@ -55,6 +55,10 @@ PURPOSES = {
     "DESK_MAX_PAYMENTS_MB": "The largest payments table the desk takes, in megabytes.",
     "DESK_TRUSTED_PROXIES": "The addresses of the council's own sign-in proxy, if the desk runs behind one.",
     "DESK_USER_HEADER": "The header that proxy puts the person's name in ('' for none).",
+    "DESK_PUBLIC_ADDRESS": "The address people open the desk at when it is not on this computer only: the desk "
+                           "answers to no other name.",
+    "DESK_SECURE_COOKIES": "True to send the desk's sign-in cookie only over https, whatever the proxy says.",
+    "DESK_BODY_TIMEOUT": "How many seconds an upload or a form may stop arriving before the desk gives up on it.",
 }
 
 # Settings with no safe placeholder: they name the council, so the council writes them (a build says they are

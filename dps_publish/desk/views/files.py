@@ -71,7 +71,8 @@ async def asset(request: Request):
 
 async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
     desk = desk_of(request)
-    titles = {403: "This could not be done", 404: "Page not found", 405: "Page not found", 409: "Wait for the build",
-              413: "The file is too large"}
+    titles = {400: "This could not be done", 403: "This could not be done", 404: "Page not found",
+              405: "Page not found", 409: "Wait for the build", 413: "The file is too large",
+              429: "Wait a moment", 503: "The desk cannot do this now"}
     return desk.page(request, "error.html", status=exc.status_code, title=titles.get(exc.status_code, "Sorry"),
                      message=exc.detail if exc.status_code != 405 else "There is no such page.")

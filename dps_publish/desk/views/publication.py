@@ -39,7 +39,7 @@ async def start_preview(request: Request, desk: Desk):
         return desk.page(request, "preview.html", status=409, draft=draft, ready=False, check=check, job=None, pages=[],
                          error=NOT_CHECKED.format("built"))
     return start_job(request, desk, draft, "preview",
-                     preview_url=f"{str(request.base_url).rstrip('/')}/preview/{draft.id}")
+                     preview_url=f"{desk.address}/preview/{draft.id}")  # never the request's Host
 
 
 def start_job(request: Request, desk: Desk, draft: Draft, kind: str, **options):
