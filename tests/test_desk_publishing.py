@@ -70,6 +70,26 @@ def test_a_publication_stopped_between_its_steps_is_finished_at_the_next_start(t
     assert DraftStore(config.drafts).get(draft.id).state == "published"
 
 
+def test_an_interrupted_publication_whose_draft_changed_since_is_undone_not_published(tmp_path):
+    publisher = make_publisher(tmp_path / "council")
+    config = _config(publisher)
+    settings = config.load_settings()
+    draft = _approved_draft(config, settings)
+    tables = tree_digest(publisher.data)
+    run = subprocess.run([sys.executable, "-c", STOP_AFTER_BUILD, json.dumps(config.to_dict()), draft.id],
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 9, run.stderr
+    set_cell(draft.data / "providers.csv", 0, "phone", "01622 000 666")  # uploaded after the power came back
+    outcome = recover(config, settings)
+    assert outcome[0] == "undone" and "no longer the ones approved" in outcome[1]
+    assert pending(config) is None
+    assert tree_digest(publisher.data) == tables
+    site = "".join(p.read_text(encoding="utf-8") for p in publisher.output.rglob("*.html"))
+    assert "01622 000 666" not in site and "01622 000 999" not in site  # rebuilt from the tables as they were
+    assert [r["action"] for r in audit.read(config.audit_log)] == ["publication-undone"]
+    assert DraftStore(config.drafts).get(draft.id).state == "approved"
+
+
 def test_a_publication_that_cannot_be_finished_is_undone(tmp_path):
     publisher = make_publisher(tmp_path / "council")
     config = _config(publisher)
@@ -96,12 +116,17 @@ def test_a_killed_build_leaves_everything_as_it_was_and_says_so(tmp_path):
               (("draft", draft.folder), ("data", publisher.data), ("frozen", publisher.frozen))}
     jobs = Jobs(config)
     job = jobs.start("publish", draft.id, "Jo Bloggs", freeze=None, reason=None)
-    deadline = time.monotonic() + 120
-    while (jobs.status(job).get("stage") not in ("site", "check-site", "search-index")
-           and time.monotonic() < deadline):
-        time.sleep(0.1)
+    building = ("site", "check-site", "search-index")  # the site is being written: output/ not swapped yet
+    deadline = time.monotonic() + 300
+    while jobs.status(job).get("stage") not in building and jobs.status(job)["state"] == "running":
+        assert time.monotonic() < deadline, f"the build never reached {building}: {jobs.status(job)}"
+        time.sleep(0.05)
+    assert jobs.status(job)["stage"] in building and jobs.status(job)["state"] == "running", jobs.status(job)
     os.killpg(jobs.status(job)["pid"], signal.SIGKILL)
-    time.sleep(1)
+    deadline = time.monotonic() + 30
+    while jobs.status(job)["state"] == "running":
+        assert time.monotonic() < deadline, "the killed worker still counts as running"
+        time.sleep(0.05)
     assert jobs.status(job)["state"] == "stopped"
     assert not publisher.output.exists()
     assert tree_digest(publisher.data) == before["data"] and tree_digest(publisher.frozen) == before["frozen"]

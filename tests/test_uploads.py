@@ -319,6 +319,56 @@ def test_a_workbook_with_too_many_parts_is_refused_before_it_is_opened(folder, n
     assert every_file(folder) == set()
 
 
+def with_parts(book: bytes, parts: dict[str, bytes], content_type: str | None = None) -> bytes:
+    """A workbook with more parts in its zip, and its main part declared as ``content_type``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "[Content_Types].xml" and content_type:
+                content = content.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                          content_type.encode())
+            target.writestr(item, content)
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+MACRO_ENABLED = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+@pytest.mark.parametrize("book", [
+    with_parts(workbook("listings"), {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 Attribute VB_Name"}, MACRO_ENABLED),
+    with_parts(workbook("listings"), {}, MACRO_ENABLED),
+    with_parts(workbook("listings"), {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0 Attribute VB_Name"}),
+], ids=["macros", "declared-macro-enabled", "macro-part"])
+def test_a_macro_enabled_workbook_named_xlsx_is_refused_in_words(folder, book):
+    answer = post(client_for(folder), [("listings.xlsx", book)]).json()
+    assert answer["files"] == []
+    [refusal] = answer["refusals"]
+    assert refusal.startswith('"listings.xlsx" was not taken: it is a macro-enabled workbook')
+    assert 'Save As and choose "Excel Workbook (.xlsx)"' in refusal
+    assert every_file(folder) == set()
+
+
+def test_a_workbook_with_links_to_other_workbooks_is_refused_in_words(folder):
+    book = with_parts(workbook("listings"), {"xl/externalLinks/externalLink1.xml": b"<externalLink/>",
+                                             "xl/externalLinks/_rels/externalLink1.xml.rels":
+                                                 b'<Relationships><Relationship Target="file:///C:/secret.xlsx" '
+                                                 b'TargetMode="External"/></Relationships>'})
+    answer = post(client_for(folder), [("listings.xlsx", book)]).json()
+    assert answer["files"] == []
+    [refusal] = answer["refusals"]
+    assert refusal.startswith('"listings.xlsx" was not taken: it has links to other workbooks')
+    assert "Break Link" in refusal
+    assert every_file(folder) == set()
+
+
+def test_an_ordinary_workbook_is_still_taken(folder):
+    answer = post(client_for(folder), [("listings.xlsx", workbook("listings"))]).json()
+    assert [(f["name"], f["table"], f["kind"]) for f in answer["files"]] == [("listings.xlsx", "listings", "xlsx")]
+
+
 def test_archive_checks_directly(tmp_path):
     good = tmp_path / "good.xlsx"
     good.write_bytes(workbook("programmes"))
@@ -347,25 +397,38 @@ def test_a_file_named_as_a_table_is_stopped_at_its_limit_while_streaming(folder)
     assert every_file(folder) == set()
 
 
-def test_a_file_over_the_limit_of_the_table_its_header_names_is_refused(folder):
+def test_a_file_whose_name_is_no_table_is_stopped_at_the_ordinary_limit_while_streaming(folder):
     limits = Limits(file_bytes=1000, payments_bytes=200_000)
     answer = post(client_for(folder, limits), [("export.csv", example("listings")),
-                                               ("Book1.csv", example("payments"))]).json()
-    assert [(f["name"], f["table"]) for f in answer["files"]] == [("Book1.csv", "payments")]  # payments may be larger
-    [refusal] = answer["refusals"]
-    assert refusal.startswith('"export.csv" is 13.3 KB and was not kept: it was taken by its first row as the '
-                              'listings table, and a file of that table may be at most 1,000 bytes')
-    assert len(every_file(folder)) == 1
+                                               ("Book1.csv", example("payments")),
+                                               ("payments.csv", example("payments"))]).json()
+    assert [(f["name"], f["table"]) for f in answer["files"]] == [("payments.csv", "payments")]
+    refusals = answer["refusals"]
+    assert refusals[0].startswith('"export.csv" was stopped at 1,000 bytes and not kept: its name is not the name of '
+                                  'a table, and such a file may be at most 1,000 bytes.')
+    assert "name it payments.csv or payments.xlsx" in refusals[1]  # only a file named payments may be larger
+    assert len(refusals) == 2 and len(every_file(folder)) == 1
 
 
 def test_no_file_may_pass_the_largest_limit(folder):
     answer = post(client_for(folder, Limits(file_bytes=1000, payments_bytes=20_000)),
-                  [("export.csv", example("payments")), ("payments.csv", example("payments"))]).json()
+                  [("payments.csv", example("payments"))]).json()
     assert answer["files"] == []
-    assert answer["refusals"][0].startswith('"export.csv" was stopped at 19.5 KB and not kept: no file may be larger '
-                                            'than 19.5 KB.')
-    assert answer["refusals"][1].startswith('"payments.csv" was stopped at 19.5 KB and not kept')
-    assert "DESK_MAX_PAYMENTS_MB" in answer["refusals"][1]
+    assert answer["refusals"][0].startswith('"payments.csv" was stopped at 19.5 KB and not kept')
+    assert "DESK_MAX_PAYMENTS_MB" in answer["refusals"][0]
+    assert every_file(folder) == set()
+
+
+def test_the_files_of_one_upload_together_are_capped(folder):
+    limits = Limits(file_bytes=1000, payments_bytes=5000)  # together: one payments file and ten others, 15,000 bytes
+    assert limits.upload_bytes == 15_000
+    files = [(f"{table}.csv", b"a,b\n" + b"1,2\n" * 225) for table in
+             ("programmes", "lots", "rounds", "providers", "listings", "outcomes", "payments")] * 3
+    response = post(client_for(folder, limits), files)  # 21 files of 904 bytes, each under its limit
+    assert response.status_code == 413
+    refused = response.json()["refused"]
+    assert refused.startswith("The files of this upload come to more than 14.6 KB, more than the desk takes at once")
+    assert "Nothing from it was kept" in refused
     assert every_file(folder) == set()
 
 

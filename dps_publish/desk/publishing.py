@@ -147,17 +147,20 @@ def _copy_approved(config: DeskConfig, settings: PublishSettings, draft: Draft, 
     changed after the approval are never published as approved.
     """
     copy = _approved_copy(config, publication)
-    shutil.rmtree(copy.parent, ignore_errors=True)
     copy.parent.mkdir(parents=True)
-    with draft.locked():  # no upload lands in the middle of the copy
-        can_publish(draft, settings, request)  # again, on draft.json as it is now
-        vouched = draft.meta["approval"] if request.reason is None else draft.meta["check"]
-        shutil.copytree(draft.data, copy)
-    digest = data_digest(copy)
-    if digest != vouched["data_digest"]:
+    try:
+        with draft.locked():  # no upload lands in the middle of the copy
+            can_publish(draft, settings, request)  # again, on draft.json as it is now
+            vouched = draft.meta["approval"] if request.reason is None else draft.meta["check"]
+            shutil.copytree(draft.data, copy)
+        digest = data_digest(copy)
+        if digest != vouched["data_digest"]:
+            raise DraftError("The tables changed after they were " + ("approved" if request.reason is None else
+                                                                      "checked")
+                             + ", so nothing was published. Check them again, and have them approved again.")
+    except BaseException:
         shutil.rmtree(copy.parent, ignore_errors=True)
-        raise DraftError("The tables changed after they were " + ("approved" if request.reason is None else "checked")
-                         + ", so nothing was published. Check them again, and have them approved again.")
+        raise
     return digest, vouched["by"] if request.reason is None else None
 
 

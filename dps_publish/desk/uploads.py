@@ -81,6 +81,7 @@ class Limits:
     xlsx_ratio: int = 100  # unpacked size to packed size, of the whole and of each part
     xlsx_members: int = 1000  # parts inside a workbook
     files_per_upload: int = 30
+    ordinary_files_together: int = 10  # with one payments file, what the files of one upload may add up to
     fields_per_upload: int = 50  # fields that are not files: the token and a few more
     field_bytes: int = 64 * 1024  # the most one such field may hold
 
@@ -94,15 +95,20 @@ class Limits:
         return max(self.file_bytes, self.payments_bytes)
 
     def for_table(self, table: str | None) -> int:
-        """The most a file of ``table`` may hold; for a file whose table is not known yet, the largest limit."""
-        if table is None:
-            return self.largest
+        """The most a file of ``table`` may hold; for a file whose name is no table's, the ordinary limit (only a
+        file named after the payments table may be larger while it arrives)."""
         return self.payments_bytes if table == "payments" else self.file_bytes
 
     @property
+    def upload_bytes(self) -> int:
+        """The most the files of one upload may hold together: one file at the largest limit, and ten ordinary."""
+        return self.largest + self.ordinary_files_together * self.file_bytes
+
+    @property
     def request_bytes(self) -> int:
-        """The most a whole request may hold: every file at the largest limit, with room for the fields."""
-        return self.files_per_upload * (self.largest + 64 * 1024) + self.fields_per_upload * (self.field_bytes + 8192)
+        """The most a whole request may hold: its files together, with room for each part's headers and the fields."""
+        return (self.upload_bytes + self.files_per_upload * 8192
+                + self.fields_per_upload * (self.field_bytes + 8192))
 
 
 @dataclass(frozen=True)
@@ -316,6 +322,35 @@ def _zip_kind(path: Path) -> tuple[str | None, str]:
     return None, "a zip file"
 
 
+MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin", "vbadata.xml")
+
+
+def _active_content(path: Path) -> str | None:
+    """Why a workbook that passed ``check_archive`` is refused for what it would carry in, in words; None if not.
+
+    Refused, not re-saved without it: re-saving through openpyxl would change the file the person uploaded (and
+    whose sha256 is recorded), and the person is the one who can say whether the macros or links matter.
+    A macro-enabled workbook renamed ``.xlsx`` has a VBA project part, or says it is macro-enabled in its content
+    types; a workbook with links to other workbooks has external link parts.
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = {m.filename.lower(): m for m in archive.infolist()}
+        types = members.get("[content_types].xml")
+        declared = b""
+        if types is not None:
+            with archive.open(types) as handle:
+                declared = handle.read(1 * MB).lower()
+    if any(name.rsplit("/", 1)[-1] in MACRO_PARTS for name in members) or b"macroenabled" in declared:
+        return ("was not taken: it is a macro-enabled workbook (it holds Visual Basic macros, whatever its name "
+                'says), and the desk keeps no macros. In Excel, use File > Save As and choose "Excel Workbook (.xlsx)"'
+                ", not a macro-enabled one, or save the table as CSV UTF-8, and upload that.")
+    if any(name.startswith("xl/externallinks/") for name in members):
+        return ("was not taken: it has links to other workbooks (external links), which would be published with it. "
+                "In Excel, use Data > Edit Links > Break Link, save it and upload it again, or save the table as CSV "
+                "UTF-8 and upload that.")
+    return None
+
+
 def _content_refusal(category: str, words: str, path: Path) -> str:
     """Why a file that is not a CSV or workbook was refused, after its name."""
     if category == "ole":
@@ -484,6 +519,7 @@ class _Receiver:
         self.header_name = bytearray()
         self.header_value = bytearray()
         self.field_count = 0
+        self.file_bytes = 0  # of the files being kept, so far
         # File data from the chunk just parsed (never more than a chunk), written by ``flush`` in a worker thread.
         self.pending: list[tuple[_FilePart, bytes]] = []
         self.finished: list[_FilePart] = []  # closed by ``flush``
@@ -545,8 +581,12 @@ class _Receiver:
             part.size += end - start
             if part.size > part.cap:
                 self.stop(part)
-            else:
-                self.pending.append((part, data[start:end]))
+                return
+            self.file_bytes += end - start
+            if self.file_bytes > self.limits.upload_bytes:
+                raise UploadRefused(_too_large(self.file_bytes, self.limits, "The files of this upload come to more "
+                                               f"than {size_words(self.limits.upload_bytes)}"), status=413)
+            self.pending.append((part, data[start:end]))
 
     def on_part_end(self) -> None:
         part = self.part
@@ -566,7 +606,12 @@ class _Receiver:
         part.stopped = True
         self.pending = [(p, d) for p, d in self.pending if p is not part]
         self.finished.append(part)
-        if part.name_table and part.cap < self.limits.largest:
+        if part.name_table is None:
+            limit = f"its name is not the name of a table, and such a file may be at most {size_words(part.cap)}"
+            if self.limits.payments_bytes > part.cap:
+                limit += (f". If it is the payments table, name it payments.csv or payments.xlsx and upload it again: "
+                          f"a payments file may be up to {size_words(self.limits.payments_bytes)}")
+        elif part.cap < self.limits.largest:
             limit = (f"a file of the {part.name_table} table may be at most {size_words(part.cap)} (only the payments "
                      f"table may be larger, up to {size_words(self.limits.payments_bytes)})")
         else:
@@ -671,10 +716,11 @@ async def receive_upload(request: Request, folder: Path, limits: Limits, token_o
     return upload
 
 
-def _too_large(size: int, limits: Limits) -> str:
-    return (f"This upload is {_over(size, limits.request_bytes)}, more than the desk takes at once "
-            f"({limits.files_per_upload} files of at most {size_words(limits.largest)}). Nothing from it was kept. "
-            "Upload the files a few at a time.")
+def _too_large(size: int, limits: Limits, what: str | None = None) -> str:
+    what = what or f"This upload is {_over(size, limits.request_bytes)}"
+    return (f"{what}, more than the desk takes at once (one file of up to "
+            f"{size_words(limits.largest)} and {limits.ordinary_files_together} of up to {size_words(limits.file_bytes)}"
+            f", at most {limits.files_per_upload} files). Nothing from it was kept. Upload the files a few at a time.")
 
 
 def _judge_all(parts: list[_FilePart], limits: Limits, upload: Upload) -> None:
@@ -712,6 +758,9 @@ def _judge(part: _FilePart, limits: Limits) -> ReceivedFile | str:
             return f"{who} {DAMAGED}"
         if kind is None:
             return f"{who} is {what}, not an Excel workbook. Open it and {SAVE_AS_TABLE[0].lower()}{SAVE_AS_TABLE[1:]}"
+        refusal = _active_content(part.path)
+        if refusal:
+            return f"{who} {refusal}"
     elif category == "csv":
         kind = "csv"
     else:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from ...cache import file_digest
 from ...sources.schemas import TABLE_ORDER
 from .. import audit
+from ..approvals import approvers_words, is_approver
 from ..auth import token_ok
 from ..drafts import Draft
 from ..publishing import pending
@@ -23,7 +24,8 @@ PUBLISHED = "This draft has already been published. Start a new draft."
 @signed_in
 async def home(request: Request, desk: Desk):
     return desk.page(request, "home.html", drafts=desk.drafts.all(), interrupted=pending(desk.config),
-                     job=desk.jobs.latest())
+                     job=desk.jobs.latest(), can_finish=is_approver(desk.person(request), desk.settings.desk.approvers),
+                     approvers=approvers_words(desk.settings.desk.approvers))
 
 
 @signed_in
