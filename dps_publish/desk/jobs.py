@@ -129,8 +129,10 @@ class Jobs:
                     f"was approved. {wait}")
         if running.get("kind") == "preview":
             return None
-        return (f"Another draft is being published, so no draft can change now: each is compared with the tables "
-                f"being replaced. {wait}")
+        if running.get("kind") == "recover":
+            return f"An interrupted publication is being finished, so no draft can change now. {wait}"
+        return (f"A draft is being published, so no draft can change now: each is compared with the tables being "
+                f"replaced. {wait}")
 
     def running(self) -> dict | None:
         latest = self.latest()
