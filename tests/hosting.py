@@ -182,7 +182,7 @@ def _wait_for_tls(port: int, authority: Path) -> None:
     deadline = time.monotonic() + STARTUP
     while True:
         try:
-            httpx.get(f"https://127.0.0.1:{port}/", verify=str(authority), timeout=2)
+            httpx.get(f"https://127.0.0.1:{port}/", verify=trust(authority), timeout=2)
             return
         except httpx.HTTPError:
             if time.monotonic() > deadline:
@@ -235,3 +235,71 @@ def sshd(folder: Path):
     log = folder / "sshd.log"
     with running([program, "-D", "-e", "-f", str(folder / "sshd_config"), "-E", str(log)], port, log):
         yield SshServer(port, host_public, "root", user_private, log)
+
+
+# --- reading a site back --------------------------------------------------------------------------------------------
+
+
+def trust(ca_file: Path):
+    import ssl
+
+    return ssl.create_default_context(cafile=str(ca_file))
+
+
+def url_of(address: str, path: str) -> str:
+    from dps_publish.hosts.verify import url_of as url
+
+    return url(address, path)
+
+
+def read_back(address: str, ca_file: Path, manifest) -> list[str]:
+    """Every file of a release fetched from the server and compared with its manifest entry: bytes, Content-Type,
+    Cache-Control, and no Content-Encoding on Pagefind's files. The differences found, in words."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    with httpx.Client(verify=trust(ca_file), timeout=30, headers={"Accept-Encoding": "gzip"}) as http:
+        def check(entry) -> str | None:
+            response = http.get(url_of(address, entry.path))
+            found = []
+            if response.status_code != 200:
+                found.append(f"status {response.status_code}")
+            elif hashlib.sha256(response.content).hexdigest() != entry.sha256:
+                found.append("other bytes")
+            if response.headers.get("content-type") != entry.content_type:
+                found.append(f"Content-Type {response.headers.get('content-type')!r}")
+            if response.headers.get("cache-control") != entry.cache_control:
+                found.append(f"Cache-Control {response.headers.get('cache-control')!r}")
+            if entry.path.startswith("pagefind/") and "content-encoding" in response.headers:
+                found.append(f"Content-Encoding {response.headers['content-encoding']!r}")
+            return f"{entry.path}: {', '.join(found)}" if found else None
+
+        with ThreadPoolExecutor(8) as pool:
+            return [p for p in pool.map(check, manifest.files) if p]
+
+
+def status_of(address: str, ca_file: Path, path: str) -> int:
+    import httpx
+
+    return httpx.get(url_of(address, path), verify=trust(ca_file), timeout=30).status_code
+
+
+def live_release(address: str, ca_file: Path) -> str:
+    import httpx
+
+    return httpx.get(url_of(address, "dps-release.json"), verify=trust(ca_file), timeout=30).json()["release"]
+
+
+def copy_site(site: Path, target: Path) -> Path:
+    """A copy of a built site made of hard links: change it only through ``rewrite``."""
+    shutil.copytree(site, target, copy_function=os.link)
+    return target
+
+
+def rewrite(path: Path, change) -> None:
+    """Give a file of a linked copy new bytes without touching the file it is linked to."""
+    data = change(path.read_bytes())
+    path.unlink()
+    path.write_bytes(data)

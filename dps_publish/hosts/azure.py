@@ -59,7 +59,7 @@ class AzureContainer:
                             "page). Nothing was shown of it here.") from None
 
     def _plainly(self, exc: AzureError, doing: str) -> str:
-        code = getattr(exc, "error_code", None) or ""
+        code = _code(exc)
         status = getattr(exc, "status_code", None)
         if isinstance(exc, ClientAuthenticationError) or code in _REFUSED or status == 403:
             return (f"{self.where} refused the key while {doing} (Azure said {code or status}): check the account "
@@ -119,8 +119,7 @@ class AzureContainer:
         try:
             return blob.download_blob().readall()
         except ResourceNotFoundError as exc:
-            if getattr(exc, "error_code", None) in _NOT_FOUND or exc.status_code == 404 and \
-                    getattr(exc, "error_code", None) != "ContainerNotFound":
+            if _code(exc) in _NOT_FOUND or exc.status_code == 404 and _code(exc) != "ContainerNotFound":
                 return None
             raise HostError(self._plainly(exc, f"reading {name}")) from None
         except AzureError as exc:
@@ -147,7 +146,7 @@ class AzureContainer:
             try:
                 self.container.delete_blob(name)
             except ResourceNotFoundError as exc:
-                if getattr(exc, "error_code", None) == "ContainerNotFound":
+                if _code(exc) == "ContainerNotFound":
                     raise HostError(self._plainly(exc, f"deleting {name}")) from None
             except AzureError as exc:
                 raise HostError(self._plainly(exc, f"deleting {name}")) from None
@@ -158,6 +157,12 @@ class AzureContainer:
     def close(self) -> None:
         self.container.close()
         self.service.close()
+
+
+def _code(exc: AzureError) -> str:
+    """Azure's error code (``AuthorizationFailure``), which names the fault and never holds a secret."""
+    code = getattr(exc, "error_code", None)
+    return str(getattr(code, "value", code) or "")
 
 
 def _secret(secrets, name: str, environ: Mapping[str, str], azure_variable: str) -> tuple[str | None, str]:

@@ -45,7 +45,7 @@ class SftpFileSystem:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise HostError(f"{self.where} did not let dps-publish read {path} ({_why(exc)}).") from None
+            raise HostError(f"{_first(self.where)} did not let dps-publish read {path} ({_why(exc)}).") from None
 
     def readlink(self, path: str) -> str | None:
         try:
@@ -95,7 +95,7 @@ class SftpFileSystem:
             self.sftp.chmod(part, 0o644)
             self.sftp.posix_rename(part, path)
         except OSError as exc:
-            raise HostError(f"{self.where} did not take {path} ({_why(exc)})") from None
+            raise HostError(f"{_first(self.where)} did not take {path} ({_why(exc)})") from None
 
     def link_tree(self, source: str, target: str) -> None:
         self._run(f"cp -al -- {shlex.quote(source)} {shlex.quote(target)}", f"start the new release from {source}")
@@ -134,7 +134,7 @@ class SftpFileSystem:
             return [f"Links cannot be made or renamed in {folder} at {self.where} ({_why(exc)}): the site could not "
                     "be switched from one release to the next in one step there, so nothing would be sent."]
         except paramiko.SSHException:
-            return [f"{self.where} does not offer posix-rename@openssh.com over SFTP, so the site could not be "
+            return [f"{_first(self.where)} does not offer posix-rename@openssh.com over SFTP, so the site could not be "
                     "switched in one step. Use OpenSSH's SFTP server."]
         finally:
             try:
@@ -149,9 +149,9 @@ class SftpFileSystem:
             status = stdout.channel.recv_exit_status()
             said = stderr.read().decode("utf-8", "replace").strip()
         except (paramiko.SSHException, OSError) as exc:
-            raise HostError(f"{self.where} could not {doing} ({_why(exc)}).") from None
+            raise HostError(f"{_first(self.where)} could not {doing} ({_why(exc)}).") from None
         if status != 0:
-            raise HostError(f"{self.where} could not {doing}: {said[:300] or f'exit status {status}'}.")
+            raise HostError(f"{_first(self.where)} could not {doing}: {said[:300] or f'exit status {status}'}.")
 
     def close(self) -> None:
         self.sftp.close()
@@ -161,6 +161,11 @@ class SftpFileSystem:
 class SshReleases(ReleaseFolders):
     def close(self) -> None:
         self.fs.close()
+
+
+def _first(where: str) -> str:
+    """``where`` starting a sentence."""
+    return where[:1].upper() + where[1:]
 
 
 def _why(exc: BaseException) -> str:
@@ -210,7 +215,7 @@ def open_ssh(host: WebHost, secrets: Secrets) -> SshReleases:
                        allow_agent=False, timeout=TIMEOUT, banner_timeout=TIMEOUT, auth_timeout=TIMEOUT)
     except paramiko.BadHostKeyException:
         client.close()
-        raise HostError(f"{where} answered with a different host key from the one in the settings (host_key). "
+        raise HostError(f"{_first(where)} answered with a different host key from the one in the settings (host_key). "
                         "Someone may be pretending to be the web server, or IT changed its key: nothing was sent. "
                         "Ask IT for the server's current key and put it in the settings if the change is theirs."
                         ) from None
@@ -218,15 +223,15 @@ def open_ssh(host: WebHost, secrets: Secrets) -> SshReleases:
         client.close()
         what = "key" if pkey is not None and not password else "password" if password and pkey is None else \
             "key and password"
-        raise HostError(f"{where} refused the {what} for user {user}. Nothing was sent.") from None
+        raise HostError(f"{_first(where)} refused the {what} for user {user}. Nothing was sent.") from None
     except paramiko.SSHException as exc:
         client.close()
         if "not found in known_hosts" in str(exc):
-            raise HostError(f"{where} answered with a host key that is not the one in the settings (host_key), or of "
+            raise HostError(f"{_first(where)} answered with a host key that is not the one in the settings (host_key), or of "
                             "another type: it is refused, and nothing was sent. Ask IT for the server's key.") from None
-        raise HostError(f"{where} could not be reached over SSH ({type(exc).__name__}). Nothing was sent.") from None
+        raise HostError(f"{_first(where)} could not be reached over SSH ({type(exc).__name__}). Nothing was sent.") from None
     except (OSError, socket.timeout, EOFError) as exc:
         client.close()
-        raise HostError(f"{where} could not be reached ({_why(exc)}). Nothing was sent; the public site still shows "
+        raise HostError(f"{_first(where)} could not be reached ({_why(exc)}). Nothing was sent; the public site still shows "
                         "the previous version.") from None
     return SshReleases(SftpFileSystem(client, where), root, "ssh", where)
