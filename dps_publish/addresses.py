@@ -30,6 +30,9 @@ DATA_DICTIONARY = f"{DATA}dictionary/"
 DATA_CHANGELOG = f"{DATA}changelog/"
 DATA_POLICIES = f"{DATA}policies/"
 OPEN_REFERRAL = f"{DATA}openreferral/"
+PLACES_A_TO_Z = f"{FIND_SUPPORT}a-to-z/"  # every town, village and postcode first half, to its district
+WHERE_YOU_LIVE = "where-you-live/"  # the files the browser looks a postcode or a town up in
+PRIVACY = "privacy/"
 ABOUT_OUR_DATA = "about-our-data/"  # the data pages' easy-read twin (below easy-read/)
 
 

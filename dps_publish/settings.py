@@ -167,6 +167,9 @@ RULES = (
          "the council area's 9-character ONS code in quotes: a capital E, W, S or N and 8 digits",
          'COUNCIL_AREA_CODE = "E10000099"'),
     Rule("COUNCIL_EMAIL", _matches(EMAIL), "an email address in quotes", 'COUNCIL_EMAIL = "name@northshire.gov.uk"'),
+    Rule("CORRECTIONS_EMAIL", lambda v: v == "" or _matches(EMAIL)(v),
+         "an email address in quotes, or \"\" to use COUNCIL_EMAIL",
+         'CORRECTIONS_EMAIL = "directory@northshire.gov.uk"', default=""),
     Rule("COUNCIL_PHONE", _is_text, "a phone number in quotes", 'COUNCIL_PHONE = "03000 41 41 41"'),
     Rule("COUNCIL_ADDRESS", _is_text, "a postal address in quotes",
          'COUNCIL_ADDRESS = "County Hall, High Street, Northtown, NT1 1AA"'),
@@ -265,6 +268,7 @@ class PublishSettings:
     pelican: dict = field(default_factory=dict, compare=False, repr=False)
     public_build: bool = False
     allow_placeholders: bool = False
+    corrections_email: str = ""  # where "Is something wrong on this page?" goes; "" is the council's email
     # The publishing desk's settings: they change nothing in the site, so builds do not compare them.
     desk: DeskSettings = field(default_factory=lambda: DeskSettings(), compare=False, repr=False)
     # Where the site goes live (dps-publish deploy): None keeps the site on this computer only.
@@ -274,6 +278,11 @@ class PublishSettings:
     def base_path(self) -> str:
         """The path part of the public address, e.g. ``/dps`` for https://example.org/dps."""
         return urlsplit(self.site_url).path.rstrip("/")
+
+    @property
+    def corrections_address(self) -> str:
+        """Where a reader reports a mistake on a page: the corrections address, else the council's."""
+        return self.corrections_email or self.council_email
 
     @property
     def rehearsal(self) -> bool:
@@ -312,6 +321,7 @@ def load_settings(path: Path | str) -> PublishSettings:
         pelican=pelican,
         public_build=checked["PUBLIC_BUILD"],
         allow_placeholders=checked["ALLOW_PLACEHOLDERS"],
+        corrections_email=checked["CORRECTIONS_EMAIL"],
         desk=DeskSettings(tuple(n.strip() for n in checked["DESK_APPROVERS"]), checked["DESK_MAX_FILE_MB"],
                           checked["DESK_MAX_PAYMENTS_MB"], tuple(checked["DESK_TRUSTED_PROXIES"]),
                           checked["DESK_USER_HEADER"], checked["DESK_PUBLIC_ADDRESS"].rstrip("/"),

@@ -146,6 +146,8 @@ def service_rows(model: SiteModel, settings: PublishSettings, ids: Ids) -> list[
             "status": SERVICE_STATUS[listing.status],
             "minimum_age": minimum_age,
             "maximum_age": maximum_age,
+            # The day the council last checked the entry with the provider (providers' last_checked).
+            "assured_date": provider.last_checked.isoformat() if provider.last_checked else "",
             "alert": STATUS_WORDS[listing.status].capitalize() + "." if listing.status == "suspended" else "",
         })
     return rows

@@ -52,6 +52,7 @@ from .charts import Chart
 from .money import MoneyPage
 from .news import RoundNews
 from .performance import LotKpi, PerformancePage
+from .whereyoulive import AtoZEntry, AtoZLetter, DistrictPlaces, WhereYouLive
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,30 @@ class DistrictContext(PageContext):
     district: District
     groups: tuple[LotListings, ...]  # each DPS lot with its awarded listings in the district, by provider name
     filter: DistrictFilter | None  # the support type or age group the page is narrowed to
+    places: DistrictPlaces  # its towns and villages and postcode first halves (empty without those tables)
+
+
+@dataclass(frozen=True)
+class FindSupportContext(PageContext):
+    where: WhereYouLive  # the "Where do you live?" form: what it can look up, and where its files are
+    attribution: str  # the ONS attribution, shown where the postcode lookup is used
+
+
+@dataclass(frozen=True)
+class AtoZContext(PageContext):
+    where: WhereYouLive
+    letters: tuple[AtoZLetter, ...]  # every town, village and other name, by first letter
+    postcodes: tuple[AtoZEntry, ...]  # every postcode first half, with its districts
+    attribution: str
+
+
+@dataclass(frozen=True)
+class CheckedOn:
+    """When a provider's entry was last checked: its last_checked, else the award of its latest awarded round."""
+
+    date: dt.date
+    at_award: bool  # the date is the award date of the round it joined in, not a check of its own
+    old: bool  # more than a year before the date of the data
 
 
 @dataclass(frozen=True)
@@ -169,6 +194,7 @@ class ProvidersContext(PageContext):
 class ProviderContext(PageContext):
     provider: Provider
     listings: tuple[Listing, ...]
+    checked: CheckedOn | None  # "Checked on ...", or None where nothing says when
 
 
 @dataclass(frozen=True)
@@ -347,7 +373,8 @@ class BookletContext:
 
 
 TEMPLATE_CONTEXTS: dict[str, type] = {
-    "home": PageContext, "find_support": PageContext, "programmes": PageContext, "about_the_name": PageContext,
+    "home": PageContext, "find_support": FindSupportContext, "a_to_z": AtoZContext, "privacy": PageContext,
+    "programmes": PageContext, "about_the_name": PageContext,
     "glossary": PageContext, "accessibility": PageContext, "about_our_data": PageContext,
     "district": DistrictContext,
     "providers": ProvidersContext,

@@ -25,6 +25,8 @@ from ..addresses import (
     HOME,
     MONEY,
     PERFORMANCE,
+    PLACES_A_TO_Z,
+    PRIVACY,
     PROGRAMMES,
     PROVIDERS,
     SEARCH,
@@ -42,8 +44,11 @@ from ..addresses import (
 from ..model.publishable import District, SiteModel
 from ..words import AGE_GROUP_WORDS, SUPPORT_TYPE_WORDS
 from .contexts import (
+    AtoZContext,
+    CheckedOn,
     DistrictContext,
     DistrictFilter,
+    FindSupportContext,
     LotContext,
     LotMember,
     MoneyContext,
@@ -58,6 +63,7 @@ from .contexts import (
     RoundNewsContext,
     WhatsNewContext,
 )
+from .whereyoulive import ONS_ATTRIBUTION, a_to_z, district_places, where_you_live
 
 
 def find_support_listings(model: SiteModel, district: District, support_type: str | None = None,
@@ -90,6 +96,22 @@ def _work_out_district_listings(model: SiteModel, code: str) -> list[tuple]:
     return groups
 
 
+def checked_on(model: SiteModel, provider) -> CheckedOn | None:
+    """When the provider's entry was last checked: its ``last_checked``, else the award date of the latest
+    round it was awarded a place in (the council checked it then)."""
+    date, at_award = provider.last_checked, False
+    if date is None:
+        awards = [r.award_date for x in model.listings_of_provider(provider.provider_id)
+                  if x.status != "applied" and (r := model.round(x.programme_id, x.round_id)) is not None
+                  and r.status == "awarded" and r.award_date is not None]
+        date, at_award = (max(awards), True) if awards else (None, False)
+    if date is None:
+        return None
+    day = model.published_on
+    year_before = day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+    return CheckedOn(date, at_award, date < year_before)
+
+
 def lot_members(model: SiteModel, lot) -> tuple[LotMember, ...]:
     """The providers on a lot that residents can still use, for its page."""
     listings = [x for x in model.listings_of_lot(lot.programme_id, lot.lot_id) if x.status != "left"]
@@ -113,30 +135,44 @@ def _site_pages(model: SiteModel) -> list[Page]:
 
     home = ("Home", HOME)
     pair(HOME, "home", "Home", "Home")
-    pair(FIND_SUPPORT, "find_support", "Find support near you", "Find support near you", home)
+    where = where_you_live(model)
+    attribution = ONS_ATTRIBUTION if where.postcodes else ""
+    pair(FIND_SUPPORT, "find_support", "Find support near you", "Find support near you", home,
+         FindSupportContext(where, attribution))
+    top = ("Find support near you", FIND_SUPPORT)
+    if where.shown:
+        for easy_read in (False, True):
+            letters, postcodes = a_to_z(model, easy_read)
+            path = easy(PLACES_A_TO_Z) if easy_read else PLACES_A_TO_Z
+            parent = (top[0], easy(FIND_SUPPORT)) if easy_read else top
+            pages.append(Page(path, "er_a_to_z" if easy_read else "a_to_z",
+                              "Find your town" if easy_read else "Towns, villages and postcodes A to Z",
+                              AtoZContext(where, letters, postcodes, attribution),
+                              twin=PLACES_A_TO_Z if easy_read else easy(PLACES_A_TO_Z), parent=parent))
     for district in model.districts:
-        top = ("Find support near you", FIND_SUPPORT)
         here = district_path(district)
+        places = district_places(model, district.code)
         pair(here, "district", f"Support in {district.name}", f"Support in {district.name}", top,
-             DistrictContext(district, find_support_listings(model, district), None))
+             DistrictContext(district, find_support_listings(model, district), None, places))
         for support_type, words in SUPPORT_TYPE_WORDS.items():
             pair(district_path(district, support_type=support_type), "district",
                  f"Support in {district.name}: {words}", f"Support in {district.name}: {words}",
                  (f"Support in {district.name}", here),
                  DistrictContext(district, find_support_listings(model, district, support_type=support_type),
-                                 DistrictFilter("support_type", support_type, words)))
+                                 DistrictFilter("support_type", support_type, words), places))
         for age_group, words in AGE_GROUP_WORDS.items():
             pair(district_path(district, age_group=age_group), "district",
                  f"Support in {district.name} for people {words}", f"Support in {district.name}: people {words}",
                  (f"Support in {district.name}", here),
                  DistrictContext(district, find_support_listings(model, district, age_group=age_group),
-                                 DistrictFilter("age_group", age_group, f"people {words}")))
+                                 DistrictFilter("age_group", age_group, f"people {words}"), places))
     pair(PROVIDERS, "providers", "Organisations that give support", "Organisations that give support", home,
          ProvidersContext(model.providers))
     for provider in model.providers:
         pair(provider_path(provider.provider_id), "provider", provider.name, provider.name,
              ("Organisations that give support", PROVIDERS),
-             ProviderContext(provider, tuple(model.listings_of_provider(provider.provider_id))))
+             ProviderContext(provider, tuple(model.listings_of_provider(provider.provider_id)),
+                             checked_on(model, provider)))
     from .performance import lot_performance
 
     pair(PROGRAMMES, "programmes", "How the council buys support", "How the council buys support", home)
@@ -179,6 +215,7 @@ def _site_pages(model: SiteModel) -> list[Page]:
     pair(ABOUT_THE_NAME, "about_the_name", "About the name", "About the name", home)
     pair(GLOSSARY, "glossary", "Words we use", "Words to know", home)
     pair(ACCESSIBILITY, "accessibility", "Accessibility statement", "How we make this website easy to use", home)
+    pair(PRIVACY, "privacy", "Privacy notice", "What we know about you", home)
     pages.append(Page(SITEMAP, "sitemap", "Sitemap", parent=home))
     pages.append(Page(SEARCH, "search", "Search", parent=home))
     pages.append(Page(DATA, "data", "Download the data", twin=easy(ABOUT_OUR_DATA), parent=home))

@@ -91,7 +91,25 @@ def data_dictionary(threshold: int = 5) -> tuple[DictionaryTable, ...]:
                                        _field_rules(f.get("constraints", {}))) for f in schema["fields"])
         tables.append(DictionaryTable(name, source.get("title", name), source.get("description", ""), fields,
                                       tuple(_as_list(schema.get("primaryKey", [])))))
-    return tuple(tables) + transparency_dictionary()
+    return tuple(tables) + transparency_dictionary() + source_only_dictionary()
+
+
+# Tables the council supplies that the site uses but does not republish (the ONS publishes the postcodes).
+SOURCE_ONLY = ("places", "postcodes")
+
+
+def source_only_dictionary() -> tuple[DictionaryTable, ...]:
+    """The tables behind "Where do you live?", described from their schemas as the council fills them in."""
+    from ..sources.schemas import load_schema
+
+    tables = []
+    for name in SOURCE_ONLY:
+        source = load_schema(name).descriptor
+        fields = tuple(DictionaryField(f["name"], f.get("type", "string"), f.get("description", ""),
+                                       _field_rules(f.get("constraints", {}))) for f in source["fields"])
+        tables.append(DictionaryTable(name, source.get("title", name), source.get("description", ""), fields,
+                                      tuple(source.get("primaryKey", []))))
+    return tuple(tables)
 
 
 def transparency_dictionary() -> tuple[DictionaryTable, ...]:

@@ -46,6 +46,7 @@ from .news import provider_names, round_news
 from .pages import site_pages
 from .search import merged_shards
 from .templating import data_dictionary, jinja_environment, template_filters, template_globals
+from .whereyoulive import write_lookup
 
 PLUGIN = "dps_publish.site.writer"
 
@@ -101,6 +102,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     if handler.messages:
         raise BuildError("Pelican could not build the site:\n  " + "\n  ".join(handler.messages))
     write_assets(out)
+    write_lookup(model, out)
     return charts
 
 

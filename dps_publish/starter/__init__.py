@@ -38,6 +38,8 @@ PURPOSES = {
                          "when the service covers every district.",
     "COUNCIL_EMAIL": "Where people report accessibility problems and ask for another format "
                      "(the accessibility statement shows it).",
+    "CORRECTIONS_EMAIL": "Where 'Is something wrong on this page? Tell us' sends its email, from every "
+                         "organisation's page ('' for COUNCIL_EMAIL).",
     "COUNCIL_PHONE": "The number people call about the support and the site (the home page and the "
                      "accessibility statement show it).",
     "COUNCIL_ADDRESS": "The postal address the accessibility statement gives.",
