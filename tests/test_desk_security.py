@@ -318,16 +318,17 @@ def test_no_more_than_two_passwords_are_checked_at_once(proxied_desk):
 # --- slow bodies -------------------------------------------------------------------------------------------------
 
 def test_bodies_that_trickle_in_are_timed_out_so_others_still_get_in(tmp_path):
-    publisher = make_publisher(tmp_path / "council", "DESK_BODY_TIMEOUT = 2")
+    publisher = make_publisher(tmp_path / "council", "DESK_BODY_TIMEOUT = 3")
     with running_desk(publisher) as desk:
         port = port_of(desk)
         head = (f"POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded"
                 "\r\nContent-Length: 1000\r\n\r\nname=").encode()
         sockets = []
-        for _ in range(70):
+        for _ in range(63):  # the review's count: with these open, uvicorn's limit of 64 turns everyone else away
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(head)
             sockets.append(s)
+            time.sleep(0.01)
         stop = threading.Event()
 
         def trickle():
@@ -339,15 +340,16 @@ def test_bodies_that_trickle_in_are_timed_out_so_others_still_get_in(tmp_path):
                         pass
 
         threading.Thread(target=trickle, daemon=True).start()
-        started, answered = time.monotonic(), None
+        started, seen, answered = time.monotonic(), [], None
         try:
             while time.monotonic() - started < 10:
                 try:
-                    if httpx.get(desk + "/sign-in", timeout=1).status_code == 200:
-                        answered = time.monotonic() - started
-                        break
-                except httpx.TransportError:
-                    pass
+                    seen.append(httpx.get(desk + "/sign-in", timeout=1).status_code)
+                except httpx.TransportError as exc:
+                    seen.append(type(exc).__name__)
+                if seen[-1] == 200:
+                    answered = time.monotonic() - started
+                    break
                 time.sleep(0.25)
             answers = []
             for s in sockets:
@@ -360,9 +362,9 @@ def test_bodies_that_trickle_in_are_timed_out_so_others_still_get_in(tmp_path):
             stop.set()
             for s in sockets:
                 s.close()
-    assert answered is not None and answered < 6, f"a normal page was not answered in 10 s ({answered})"
-    # Each slow sender was answered: given up on (408), or turned away at once when every connection was taken
-    assert set(answers) <= {b"HTTP/1.1 408", b"HTTP/1.1 503"} and b"HTTP/1.1 408" in answers, answers
+    assert seen[0] == 503, f"the slow senders did not take every connection, so this proves nothing: {seen}"
+    assert answered is not None and answered < 8, f"a normal page was not answered in 10 s: {seen}"
+    assert set(answers) == {b"HTTP/1.1 408"}, answers  # each slow sender was given up on, in words
 
 
 # --- the settings and the start ----------------------------------------------------------------------------------
