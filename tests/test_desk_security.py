@@ -22,6 +22,7 @@ from dps_publish.desk.auth import Users
 from dps_publish.settings import SettingsError, load_settings
 
 SAM, JO, ALEX = "a password for Sam Patel", "a password for Jo Bloggs", "a password for Alex Morgan"
+PUBLIC = 'DESK_PUBLIC_ADDRESS = "https://desk.northshire.gov.uk"'
 HEADERS = ("content-security-policy", "x-content-type-options", "cache-control", "x-frame-options")
 
 
@@ -250,7 +251,7 @@ def test_the_secure_flag_can_be_forced(tmp_path):
 
 def test_behind_a_sign_in_proxy_a_request_without_its_header_is_refused(tmp_path):
     publisher = make_publisher(tmp_path / "council",
-                               'DESK_TRUSTED_PROXIES = ["127.0.0.1"]\nDESK_USER_HEADER = "X-Remote-User"')
+                               'DESK_TRUSTED_PROXIES = ["127.0.0.1"]\nDESK_USER_HEADER = "X-Remote-User"\n' + PUBLIC)
     with running_desk(publisher) as desk:
         for answer in (httpx.get(desk + "/sign-in"), httpx.get(desk + "/history"),
                        httpx.post(desk + "/sign-in", data={"name": "Jo Bloggs"})):
@@ -264,7 +265,7 @@ def test_behind_a_sign_in_proxy_a_request_without_its_header_is_refused(tmp_path
 def proxied_desk(tmp_path_factory):
     """Behind a same-machine HTTPS proxy that says only where a request came from: people sign in with passwords."""
     publisher = make_publisher(tmp_path_factory.mktemp("desk-proxied") / "council",
-                               'DESK_TRUSTED_PROXIES = ["127.0.0.1"]')
+                               'DESK_TRUSTED_PROXIES = ["127.0.0.1"]\n' + PUBLIC)
     add_users(publisher.users, **{"Sam Patel": SAM, "Jo Bloggs": JO})
     with running_desk(publisher) as address:
         yield address, publisher
@@ -389,3 +390,21 @@ def test_the_desk_will_not_listen_on_every_address_without_knowing_its_public_na
                          timeout=60, cwd=publisher.root)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "DESK_PUBLIC_ADDRESS" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_behind_a_proxy_the_desk_will_not_start_without_the_address_people_open_it_at(tmp_path):
+    publisher = make_publisher(tmp_path / "council", 'DESK_TRUSTED_PROXIES = ["127.0.0.1"]')
+    add_users(publisher.users, **{"Sam Patel": SAM})
+    run = subprocess.run(desk_command(publisher, free_port()), capture_output=True, text=True, timeout=60,
+                         cwd=publisher.root)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Set DESK_PUBLIC_ADDRESS too" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_form_sent_through_the_proxy_from_the_public_address_is_taken(proxied_desk):
+    desk, _ = proxied_desk
+    jo = from_address(desk, "203.0.113.2", "Jo Bloggs", JO)
+    for headers in ({"origin": "https://desk.northshire.gov.uk"},  # the proxy kept the desk's own Host
+                    {"origin": "https://desk.northshire.gov.uk", "host": "desk.northshire.gov.uk"}):
+        response = jo.client.post("/drafts", data={"csrf_token": jo.csrf()}, headers=headers, follow_redirects=False)
+        assert response.status_code == 303, response.text[:300]

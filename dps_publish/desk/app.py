@@ -78,6 +78,11 @@ def check_can_start(config: DeskConfig, settings: PublishSettings) -> None:
             f"DESK_TRUSTED_PROXIES is set in {config.settings}, so the desk asks everyone for a password, but no "
             f"users are set up. Add the people who publish, one at a time: dps-publish desk add-user \"Their Name\" "
             f"(users are kept in {config.users}). Or set DESK_USER_HEADER if the proxy says who is there.")
+    if desk.trusted_proxies and not desk.public_address:
+        raise AuthError(
+            f"DESK_TRUSTED_PROXIES is set in {config.settings}, but not the address people open the desk at through "
+            "that proxy, so the desk would refuse every form sent from it. Set DESK_PUBLIC_ADDRESS too, like "
+            "DESK_PUBLIC_ADDRESS = \"https://desk.northshire.gov.uk\".")
     if is_loopback(config.host):
         return
     proxy = bool(desk.user_header and desk.trusted_proxies)
