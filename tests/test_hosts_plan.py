@@ -208,3 +208,42 @@ def test_secrets_come_from_the_environment_or_a_file_only_its_owner_reads(tmp_pa
     with pytest.raises(HostError) as unreadable:
         load_secrets(users, environ={})
     assert "planted-broken" not in str(unreadable.value) and "cannot be read as TOML" in str(unreadable.value)
+
+
+# --- the command, without a host ------------------------------------------------------------------------------------
+
+
+def _conf(folder, web_host: str | None) -> str:
+    (folder / "pelicanconf.py").write_text((ROOT / "pelicanconf.py").read_text(encoding="utf-8"))
+    conf = folder / "conf.py"
+    conf.write_text("from pelicanconf import *  # noqa\n" + (f"WEB_HOST = {web_host}\n" if web_host else ""))
+    return str(conf)
+
+
+def test_deploy_with_no_web_host_says_where_to_set_one(tmp_path, capsys):
+    from helpers import dps
+
+    assert dps(["deploy", "--dry-run", "--settings", _conf(tmp_path, None), "--output", str(tmp_path / "out"),
+                "--users", str(tmp_path / "users.toml")]) == 4
+    said = capsys.readouterr().err
+    assert said.startswith("No web host is set, so there is nowhere to go live. Add WEB_HOST to the settings file")
+    assert "Traceback" not in said
+
+
+def test_a_dry_run_sends_nothing_and_says_what_would_go(tmp_path, capsys, example_build):
+    from helpers import dps
+
+    output, _ = example_build
+    conf = _conf(tmp_path, repr({"kind": "releases", "path": str(tmp_path / "srv")}))
+    assert dps(["deploy", "--dry-run", "--settings", conf, "--output", str(output),
+                "--users", str(tmp_path / "users.toml")]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"Dry run, nothing sent. Going live at the releases folder {tmp_path / 'srv'} on this "
+                           "computer would send release ")
+    assert "files to upload" in said and "Live there now: nothing yet." in said
+    assert not (tmp_path / "srv").exists()
+    assert dps(["rollback", "--reason", "test", "--settings", conf, "--output", str(output),
+                "--users", str(tmp_path / "users.toml")]) == 4
+    said = capsys.readouterr().err
+    assert "Nothing has gone live at the releases folder" in said
+    assert "The data folder still holds the newer round" in said

@@ -112,11 +112,19 @@ def story(example_build, tmp_path_factory) -> Story:
         (conf / "stranger.py").write_text(f"from pelicanconf import *  # noqa\nWEB_HOST = "
                                           f"{ {**settings, 'host_key': stranger}!r}\n")
         env = {**os.environ, "DPS_WEB_HOST_SSH_KEY": ssh.private_key, "DPS_WEB_HOST_PASSWORD": PLANTED}
+        lost_site = copy_site(two_site, folder / "lost")
+        for page in lost_site.rglob("*.html"):
+            if page.parent != lost_site:
+                page.unlink()
+        lost = ["--output", str(lost_site), "--cache", str(cache), "--users", str(conf / "users.toml")]
         common = ["--output", str(two_site), "--cache", str(cache), "--users", str(conf / "users.toml")]
         for name, args in {"deploy": ["deploy", "--settings", str(conf / "live.py"), *common],
                            "stranger": ["deploy", "--settings", str(conf / "stranger.py"), *common],
                            "rollback": ["rollback", "--reason", "again", "--settings", str(conf / "live.py"),
-                                        *common]}.items():
+                                        *common],
+                           "lost": ["deploy", "--dry-run", "--settings", str(conf / "live.py"), *lost],
+                           "lost, confirmed": ["deploy", "--dry-run", "--confirm-deletions", "the pages are withdrawn",
+                                               "--settings", str(conf / "live.py"), *lost]}.items():
             done = _cli(args, env, conf, told.command_lines)
             told.outcomes[f"cli {name}"] = done
             told.seen += [(f"cli {name} output", done.stdout), (f"cli {name} errors", done.stderr)]
@@ -161,6 +169,15 @@ def test_the_command_goes_live_and_puts_back(story):
     assert deployed.stdout.startswith("Live at https://dps.example.org: release ")
     assert back.returncode == 0, back.stderr
     assert "Put back release" in back.stdout and "The data folder still holds the newer round" in back.stdout
+
+
+def test_the_command_refuses_a_build_that_lost_its_pages_unless_told_why(story):
+    lost, confirmed = story.outcomes["cli lost"], story.outcomes["cli lost, confirmed"]
+    assert lost.returncode == 4
+    assert lost.stderr.startswith("This release would remove 3")
+    assert "Nothing was sent; the public site is unchanged." in lost.stderr
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert "no longer in the site, deleted with the release after this one" in confirmed.stdout
 
 
 def test_a_planted_secret_appears_nowhere(story):

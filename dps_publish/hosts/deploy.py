@@ -92,10 +92,17 @@ def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run
             return outcome
         if blockers:
             raise HostError(" ".join(blockers) + " Nothing was sent; the public site is unchanged.")
+        log, kept = DeployLog(cache), KeptReleases(cache)
         if plan.nothing_to_do:
             outcome.action, outcome.release = "up-to-date", state.live.release
+            recorded = log.went_live(driver.where)
+            if not recorded or recorded[-1] != state.live.release:  # switched to, never checked: check it now
+                outcome.verification = _complete(driver, state.live, recorded[-1] if recorded else None, site,
+                                                 target, secrets, kept, log, by, progress)
+                outcome.action = "live"
+                outcome.notes.append(f"The last deploy stopped after switching to release {state.live.release}, "
+                                     "before checking it: it has been checked now and recorded as live.")
             return outcome
-        log, kept = DeployLog(cache), KeptReleases(cache)
         kept.keep(site, plan.release)
         if state.live is not None and kept.manifest(state.live.release) is None:
             outcome.notes.append(f"The release the public read before ({state.live.release}) is not kept on this "
@@ -236,6 +243,26 @@ def _switch_and_verify(driver: Driver, plan: Plan, site: Path, target: Target, s
     if reason or plan.confirmed_reason:
         event["reason"] = secrets.redact(reason or plan.confirmed_reason)
     log.append(event)
+    return verification
+
+
+def _complete(driver: Driver, live: Manifest, previous_id: str | None, site: Path, target: Target,
+              secrets: Secrets, kept: KeptReleases, log: DeployLog, by: str | None,
+              progress: Progress) -> Verification:
+    """Check and record a release that an interrupted deploy switched to: every file that differs from the release
+    live before it (all of them if that one is not known) is checked from the public address."""
+    previous = kept.manifest(previous_id) if previous_id else None
+    plan = make_plan(live, previous, confirmed_reason="completing an interrupted deploy")
+    verification = _verify(plan, target, site, secrets, progress)
+    if not verification.ok:
+        put_back = previous is not None and _put_back(driver, previous, plan, kept, secrets)
+        raise DeployFailed(_failed_check(verification, target, secrets, put_back, "had gone live",
+                                         first=previous is None), switched=True, put_back=put_back)
+    driver.delete(plan.delete)
+    driver.finish(target.host.keep)
+    log.append({"action": "deploy", "live": True, "release": live.release, "previous": previous_id,
+                "where": driver.where, "address": target.address, "uploaded": 0, "bytes": 0,
+                "deleted": len(plan.delete), "checked": verification.checked, "by": by, "completed": True})
     return verification
 
 

@@ -112,9 +112,10 @@ class ReleaseFolders:
         self._live_folder = folder
 
     def delete(self, paths: Sequence[str]) -> None:
-        if self._live_folder:
+        live = self._live_folder or (self._folder(self.live_release()) if self.live_release() else None)
+        if live:
             for path in paths:
-                self.fs.unlink(posixpath.join(self._live_folder, path))
+                self.fs.unlink(posixpath.join(live, path))
 
     def activate(self, release: str) -> bool:
         if self.held(release) is None:

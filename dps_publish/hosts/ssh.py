@@ -91,8 +91,10 @@ class SftpFileSystem:
     def put_file(self, source: Path, path: str) -> None:
         part = self._beside(path)
         try:
-            self.sftp.put(str(source), part, confirm=True)
-            self.sftp.chmod(part, 0o644)
+            with self.sftp.open(part, "wb") as remote:
+                remote.set_pipelined(True)
+                remote.chmod(0o644)  # readable by the web server whatever the SSH user's umask
+                remote.write(source.read_bytes())
             self.sftp.posix_rename(part, path)
         except OSError as exc:
             raise HostError(f"{_first(self.where)} did not take {path} ({_why(exc)})") from None
