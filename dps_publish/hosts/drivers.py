@@ -22,8 +22,8 @@ def open_driver(host: WebHost, secrets: Secrets) -> Driver:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("dps_publish"):
-            raise HostError(f"This version of dps-publish cannot yet go live to a web host of kind {host.kind!r}. "
-                            "The kinds that work are releases and ssh.") from None
+            raise HostError(f"This copy of dps-publish has no driver for a web host of kind {host.kind!r} "
+                            f"({module_name} is missing). Install dps-publish again.") from None
         raise HostError(f"Going live to a web host of kind {host.kind!r} needs the Python package {exc.name}, "
                         "which is not installed. Run make setup.") from None
     return getattr(module, function)(host, secrets)
