@@ -28,6 +28,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import link_or_copy, write_atomically
+
 STATE_VERSION = 1
 
 
@@ -195,10 +197,8 @@ class BuildState:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".part")
-        partial.write_text(json.dumps({"version": STATE_VERSION, "inputs": self.inputs, "output": self.output,
-                                       "pages": self.pages, "packages": self.packages[-2000:]}), encoding="utf-8")
-        partial.replace(self.path)
+        write_atomically(self.path, json.dumps({"version": STATE_VERSION, "inputs": self.inputs, "output": self.output,
+                                                "pages": self.pages, "packages": self.packages[-2000:]}))
 
 
 @dataclass
@@ -219,10 +219,7 @@ class PageReuse:
             return False
         target = out / save_as
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(old, target)  # files are never written in place, so sharing them is safe
-        except OSError:
-            target.write_bytes(old.read_bytes())
+        link_or_copy(old, target)
         self.reused.append(save_as)
         return True
 

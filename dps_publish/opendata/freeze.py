@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import write_atomically
 from ..model.publishable import SiteModel
 from ..problems import BuildError
 from ..settings import PublishSettings
@@ -130,11 +131,13 @@ def freeze_payments(model: SiteModel, settings: PublishSettings, frozen: Path, q
     if target.exists():
         raise BuildError(f"payments for {quarter} are already frozen in {target}; a published quarter never changes.")
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(spend_csv(quarters[quarter]))
+    # Each file whole or not at all: the manifest holds every quarter frozen before, and a half-written one
+    # would stop every build.
+    write_atomically(target, spend_csv(quarters[quarter]), durable=True)
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"files": {}}
     manifest["files"] = _file_list(folder)
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomically(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n", durable=True)
     return target
 
 

@@ -23,6 +23,7 @@ from ..model.publishable import KpiDefinition, KpiValue, Lot, Programme, Round, 
 from ..quarters import quarter_dates
 from ..settings import PublishSettings
 from ..words import slug
+from .registers import register_of
 
 DPS_ROUTE = "dynamic-purchasing-system"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -48,8 +49,6 @@ ROUTE_WORDS = {
     "competitive-procedure-with-negotiation": "Competitive procedure with negotiation",
     "direct-award": "Direct award",
 }
-# Organisation types whose registration number is a Companies House or a Charity Commission number.
-REGISTER = {"company": "GB-COH", "community-interest-company": "GB-COH", "charity": "GB-CHC"}
 # UN/CEFACT Recommendation 20 common codes for the units the KPIs use.
 UNITS = {"percent": ("P1", "percent"), "days": ("DAY", "day"), "count": ("C62", "one")}
 
@@ -375,10 +374,11 @@ class Process:
 
     def _supplier_party(self, provider) -> dict:
         party = {"id": provider.provider_id, "name": provider.name}
-        scheme = REGISTER.get(provider.organisation_type)
-        if scheme and provider.registration_number:
-            party["id"] = f"{scheme}-{provider.registration_number}"
-            party["identifier"] = {"scheme": scheme, "id": provider.registration_number, "legalName": provider.name}
+        register = register_of(provider)
+        if register:
+            party["id"] = f"{register.scheme}-{provider.registration_number}"
+            party["identifier"] = {"scheme": register.scheme, "id": provider.registration_number,
+                                   "legalName": provider.name}
         party["roles"] = ["tenderer", "supplier"]
         return party
 

@@ -42,18 +42,13 @@ from ..model.publishable import Listing, SiteModel
 from ..settings import PublishSettings
 from ..words import STATUS_WORDS, SUPPORT_TYPE_WORDS, slug
 from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
+from .registers import register_of
 
 # Never change: every id in the package is derived from it (and the council's org id).
 ID_NAMESPACE = uuid.UUID("e8b962e6-b89e-464c-b8ee-05d0043be55f")
 SITE_FOLDER = OPEN_REFERRAL  # where the site publishes this package
 SERVICE_STATUS = {"awarded": "active", "suspended": "temporarily closed"}  # other statuses are not services
 ONS_URI = "http://statistics.data.gov.uk/id/statistical-geography/{}"
-# org-id.guide schemes for the registration numbers providers give us.
-IDENTIFIER_SCHEMES = {
-    "company": ("GB-COH", "Company number"),
-    "community-interest-company": ("GB-COH", "Company number"),
-    "charity": ("GB-CHC", "Charity number"),
-}
 FIRST_SENTENCE = re.compile(r".*?(?:[.!?](?=\s|$)|$)", re.DOTALL)
 AGE_GROUP = re.compile(r"^(?P<low>\d+)-(?:(?P<high>\d+)|plus)$")
 CC_BY_SA = {
@@ -118,13 +113,13 @@ def organization_rows(model: SiteModel, settings: PublishSettings, ids: Ids) -> 
 def organization_identifier_rows(model: SiteModel, ids: Ids) -> list[dict]:
     rows = []
     for p in model.providers:
-        scheme = IDENTIFIER_SCHEMES.get(p.organisation_type)
-        if scheme and p.registration_number:
+        register = register_of(p)
+        if register:
             rows.append({
-                "id": ids("organization_identifier", p.provider_id, scheme[0]),
+                "id": ids("organization_identifier", p.provider_id, register.scheme),
                 "organization_id": ids.organization(p.provider_id),
-                "identifier_scheme": scheme[0],
-                "identifier_type": scheme[1],
+                "identifier_scheme": register.scheme,
+                "identifier_type": register.number,
                 "identifier": p.registration_number,
             })
     return rows

@@ -31,7 +31,6 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import lxml.html
 from markupsafe import Markup
 
 from ..cache import Fingerprinter, code_digest, templates_digest
+from ..files import link_or_copy, write_atomically
 from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
@@ -337,10 +337,10 @@ class _Renderer:
         if pages <= MAX_PAGES:
             pdf = rendered.write_pdf(pdf_identifier=bytes.fromhex(document.key[:32]), finisher=finish_tagging,
                                      **PDF_OPTIONS)
-            _write_atomically(self.folder / f"{document.key}.pdf", pdf)
+            write_atomically(self.folder / f"{document.key}.pdf", pdf)
             size = len(pdf)
             texts = tuple(read_pdf(pdf).texts())
-        _write_atomically(self.folder / f"{document.key}.json", json.dumps({"pages": pages}).encode())
+        write_atomically(self.folder / f"{document.key}.json", json.dumps({"pages": pages}).encode())
         return Laid(document.key, pages, size, texts if size else None)
 
 
@@ -389,12 +389,6 @@ def finish_tagging(document, pdf) -> None:
             if isinstance(item, pydyf.Dictionary) and "MCID" in item and (reference, item["MCID"]) not in in_tree:
                 items[i - 1] = "/Artifact"
                 items[i] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 _WORKER: _Renderer | None = None
@@ -504,7 +498,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                 target = out / path / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 source = folder / f"{document.key}.pdf"
-                _place(source, target)
+                link_or_copy(source, target)
                 booklet = BookletFile(f"{path}{name}", laid.pages, laid.size, number, parts)
                 files.append(booklet)
                 if document.key in new_keys:
@@ -522,7 +516,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                         verdict.touch()
             result.files[path] = tuple(files)
             if path in fresh_paths and all(laid.pages <= MAX_PAGES for _, laid in laid_documents):
-                _write_atomically(index / f"{prints[path]}.json", json.dumps(
+                write_atomically(index / f"{prints[path]}.json", json.dumps(
                     [[d.key, laid.pages, laid.size] for d, laid in laid_documents]).encode())
     if problems:
         raise DataProblems(problems)
@@ -546,13 +540,6 @@ def _known_booklet(entry: Path, renderer: _Renderer) -> list[tuple[BookletDocume
             return None
         known.append((BookletDocument("", key), laid))
     return known or None
-
-
-def _place(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 # --- the checks, on the PDFs' own text ---------------------------------------------------------------------------

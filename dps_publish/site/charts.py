@@ -20,6 +20,8 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from ..files import write_atomically
+
 # Government Analysis Function categorical palette (in order).
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 FONT = "Arial"
@@ -115,9 +117,7 @@ class ChartRenderer:
         self.rendered += 1
         if cached:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".svg.part")
-            partial.write_text(svg, encoding="utf-8")
-            partial.replace(cached)
+            write_atomically(cached, svg)
         return svg
 
     def write(self, chart: Chart, folder: Path) -> None:

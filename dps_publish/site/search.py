@@ -37,6 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..cache import walk_files
+from ..files import link_or_copy
 from ..problems import BuildError
 
 PR_SET_PDEATHSIG = 1
@@ -230,14 +231,7 @@ def _link_pages(files: list[str], pages: dict[str, Path], site: Path) -> None:
         if folder not in made:
             os.makedirs(os.path.join(site, folder), exist_ok=True)
             made.add(folder)
-        _link(pages[page], os.path.join(site, page))
-
-
-def _link(source, target) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+        link_or_copy(pages[page], os.path.join(site, page))
 
 
 def _link_tree(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
@@ -252,4 +246,4 @@ def _link_tree(source: Path, target: Path, skip: tuple[str, ...] = ()) -> None:
         for folder in dirs:
             os.makedirs(os.path.join(here, folder), exist_ok=True)
         for name in files:
-            _link(os.path.join(top, name), os.path.join(here, name))
+            link_or_copy(os.path.join(top, name), os.path.join(here, name))
