@@ -3,8 +3,8 @@
 Azurite (npm ``azurite``, pinned in package.json) is Azure Blob Storage; moto's standalone server is S3. Neither
 serves a website (no index document, no 404 page), so ``tests/fixtures/hosts/website-endpoint.Caddyfile`` puts
 Caddy in front of each, as Azure's static website and S3's website endpoints serve: verification and the
-crawls go through it. Every server is started by the tests, on a free loopback port, and stopped by its own
-process id.
+crawls go through it. Each server is started on a free loopback port through tests/hosting.py's ``running``,
+which waits (bounded) for it and stops it by its own process id.
 """
 
 from __future__ import annotations
@@ -13,99 +13,68 @@ import base64
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 import lxml.html
+from helpers import ROOT
+from hosting import free_port, need, running
 
-ROOT = Path(__file__).resolve().parents[1]
+from dps_publish.hosts.verify import url_of
+
 CADDYFILE = Path(__file__).resolve().parent / "fixtures" / "hosts" / "website-endpoint.Caddyfile"
 AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
-START_SECONDS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@dataclass(frozen=True)
+class Served:
+    port: int
+    log: Path
 
 
-class Server:
-    """A process serving on a loopback port, its output in a log file."""
-
-    def __init__(self, name: str, command: list[str], port: int, log: Path, env: dict | None = None,
-                 cwd: Path | None = None):
-        self.name, self.port, self.log = name, port, log
-        with open(log, "wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env={**os.environ, **(env or {})}, cwd=cwd)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{name} stopped at its start: {log.read_text(errors='replace')[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port} within {START_SECONDS} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-def need(program: str, how: str) -> str:
-    found = shutil.which(program) if "/" not in program else (program if Path(program).exists() else None)
-    if not found:
-        raise RuntimeError(f"{program} is not installed: {how}")
-    return found
-
-
-def start_azurite(folder: Path, accounts: dict[str, str]) -> Server:
+@contextmanager
+def azurite(folder: Path, accounts: dict[str, str]):
     """Azurite's Blob service with these accounts (name: key, in base64)."""
-    need(str(AZURITE), "run npm ci (make test does) to install azurite from package-lock.json")
+    need(str(AZURITE))
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    return Server("Azurite", [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
-                              str(folder), "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"],
-                  port, folder / "azurite.log", cwd=folder,
-                  env={"AZURITE_ACCOUNTS": ";".join(f"{name}:{key}" for name, key in accounts.items())})
+    port, log = free_port(), folder / "azurite.log"
+    command = [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(folder),
+               "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"]
+    env = {**os.environ, "AZURITE_ACCOUNTS": ";".join(f"{name}:{key}" for name, key in accounts.items())}
+    with running(command, port, log, env=env):
+        yield Served(port, log)
 
 
-def start_moto(folder: Path) -> Server:
+@contextmanager
+def moto_s3(folder: Path):
+    """moto's standalone server, for S3."""
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    return Server("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port,
-                  folder / "moto.log")
+    port, log = free_port(), folder / "moto.log"
+    with running([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port, log):
+        yield Served(port, log)
 
 
-def start_website(folder: Path, store_port: int, prefix: str) -> Server:
+@contextmanager
+def website(folder: Path, store_port: int, prefix: str):
     """Caddy serving the bucket (or container) at ``prefix`` of the store as a website endpoint does."""
-    need("caddy", "install Debian's caddy package (scripts/install-test-tools.sh does)")
+    need("caddy")
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port, log = free_port(), folder / "caddy.log"
     text = CADDYFILE.read_text(encoding="utf-8").replace("@LISTEN@", f"127.0.0.1:{port}") \
         .replace("@STORE@", f"127.0.0.1:{store_port}").replace("@PREFIX@", prefix)
     (folder / "Caddyfile").write_text(text, encoding="utf-8")
-    home = {"HOME": str(folder), "XDG_DATA_HOME": str(folder / "data"), "XDG_CONFIG_HOME": str(folder / "config")}
-    return Server("Caddy", ["caddy", "run", "--config", str(folder / "Caddyfile"), "--adapter", "caddyfile"], port,
-                  folder / "caddy.log", env=home)
+    env = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder / "data"),
+           "XDG_CONFIG_HOME": str(folder / "config")}
+    with running(["caddy", "run", "--config", str(folder / "Caddyfile"), "--adapter", "caddyfile"], port, log,
+                 env=env):
+        yield Served(port, log)
 
 
 def planted_key(label: str) -> str:
@@ -114,14 +83,6 @@ def planted_key(label: str) -> str:
 
 
 # --- looking at the public site ----------------------------------------------------------------------------------
-
-
-def url_of(address: str, path: str) -> str:
-    if path == "index.html":
-        return address + "/"
-    if path.endswith("/index.html"):
-        return f"{address}/{path[:-len('index.html')]}"
-    return f"{address}/{path}"
 
 
 def read_back(address: str, paths, workers: int = 8) -> dict[str, httpx.Response]:

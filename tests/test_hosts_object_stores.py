@@ -14,27 +14,29 @@ import json
 import os
 import shutil
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from helpers import ROOT, build_site, set_cell
+from hosting import free_port
 from object_store_support import (
     CommandLines,
     Run,
+    azurite,
     crawl,
     dps,
     live_manifest,
+    moto_s3,
     planted_key,
     read_back,
-    start_azurite,
-    start_moto,
-    start_website,
-    url_of,
+    website,
 )
 
 from dps_publish.hosts.manifest import Manifest, manifest_of
+from dps_publish.hosts.verify import url_of
 
 azure_blob = pytest.importorskip("azure.storage.blob")
 boto3 = pytest.importorskip("boto3")
@@ -143,27 +145,26 @@ def _secrets_file(folder: Path, values: dict) -> None:
     path.chmod(0o600)
 
 
-def _azure(folder: Path):
+def _azure(folder: Path, servers: ExitStack) -> Host:
     from azure.storage.blob import BlobServiceClient, StaticWebsite
 
     key, empty_key = planted_key("azure"), planted_key("azure-empty")
-    store = start_azurite(folder / "azurite", {ACCOUNT: key, EMPTY_ACCOUNT: empty_key})
+    store = servers.enter_context(azurite(folder / "azurite", {ACCOUNT: key, EMPTY_ACCOUNT: empty_key}))
     endpoint = f"http://127.0.0.1:{store.port}/{ACCOUNT}"
     service = BlobServiceClient(endpoint, credential={"account_name": ACCOUNT, "account_key": key})
     service.create_container("$web", public_access="blob")  # the website endpoint reads $web without a key
     service.set_service_properties(static_website=StaticWebsite(enabled=True, index_document="index.html",
                                                                 error_document404_path="404.html"))
-    website = start_website(folder / "caddy", store.port, f"/{ACCOUNT}/$web")
+    site = servers.enter_context(website(folder / "caddy", store.port, f"/{ACCOUNT}/$web"))
     _secrets_file(folder, {"account_key": key})
-    host = Host("azure", f"http://127.0.0.1:{website.port}", folder,
+    return Host("azure", f"http://127.0.0.1:{site.port}", folder,
                 {"kind": "azure", "account": ACCOUNT, "endpoint": endpoint,
-                 "verify_url": f"http://127.0.0.1:{website.port}"}, {}, [key, empty_key],
-                extra={"service": service, "port": store.port, "empty_key": empty_key})
-    return host, [website, store]
+                 "verify_url": f"http://127.0.0.1:{site.port}"}, {}, [key, empty_key],
+                extra={"port": store.port, "empty_key": empty_key})
 
 
-def _s3(folder: Path):
-    store = start_moto(folder / "moto")
+def _s3(folder: Path, servers: ExitStack) -> Host:
+    store = servers.enter_context(moto_s3(folder / "moto"))
     endpoint = f"http://127.0.0.1:{store.port}"
     key_id, secret = "AKIAPLANTEDKEY000001", planted_key("s3")
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key_id,
@@ -172,25 +173,20 @@ def _s3(folder: Path):
     client.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({  # as a public website bucket is
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                                 "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}))
-    website = start_website(folder / "caddy", store.port, f"/{BUCKET}")
-    host = Host("s3", f"http://127.0.0.1:{website.port}", folder,
-                {"kind": "s3", "bucket": BUCKET, "endpoint": endpoint, "verify_url": f"http://127.0.0.1:{website.port}"},
-                {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}, [secret],
-                extra={"client": client, "port": store.port})
-    return host, [website, store]
+    site = servers.enter_context(website(folder / "caddy", store.port, f"/{BUCKET}"))
+    return Host("s3", f"http://127.0.0.1:{site.port}", folder,
+                {"kind": "s3", "bucket": BUCKET, "endpoint": endpoint, "verify_url": f"http://127.0.0.1:{site.port}"},
+                {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}, [secret], extra={"port": store.port})
 
 
 @pytest.fixture(scope="module", params=["azure", "s3"])
 def host(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
-    made, servers = (_azure if request.param == "azure" else _s3)(folder)
-    made.extra["command_lines"] = CommandLines()
-    try:
+    with ExitStack() as servers:
+        made = (_azure if request.param == "azure" else _s3)(folder, servers)
+        made.extra["command_lines"] = command_lines = CommandLines()
+        servers.callback(command_lines.stop)
         yield made
-    finally:
-        made.extra["command_lines"].stop()
-        for server in servers:
-            server.stop()
 
 
 # --- the tests -----------------------------------------------------------------------------------------------------
@@ -363,8 +359,6 @@ def test_failures_are_in_plain_words_and_no_secret_is_shown_anywhere(host, examp
 
 
 def _closed_port() -> int:
-    from object_store_support import free_port
-
     return free_port()  # nothing listens there once the probe socket is closed
 
 
