@@ -10,6 +10,7 @@ under the cache folder for a developer, and the person sees plain words.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ from pathlib import Path
 from . import __version__
 from .pipeline import Project, build, change_summary_of, freeze_payments_of, freeze_round_of, validate
 from .problems import BuildError, DataProblems, Problem
-from .progress import progress
 from .settings import SettingsError, load_settings
 from .site.assets import theme_folder
 
@@ -335,3 +335,22 @@ def _report_settings(error: SettingsError, args) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+@contextlib.contextmanager
+def progress(args):
+    """A stage listener that shows a spinner with the current stage, only on a terminal; silence for scripts and CI."""
+    if args.json or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+
+    from .pipeline import STAGES
+
+    words = {stage.name: stage.words for stage in STAGES}
+    console = Console(stderr=True)
+    with console.status("Starting") as status:
+        def on_stage(name: str) -> None:
+            status.update(f"{words.get(name, name)}…")
+
+        yield on_stage

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from .background import BackgroundJob
 from .cache import BuildState, CacheFolders, PageReuse, inputs_fingerprint, output_digest
+from .files import build_into_fresh_folder
 from .model.build import build_model
 from .model.publishable import SiteModel
 from .opendata.freeze import freeze_payments, freeze_round
 from .opendata.publication import Publication, plan_publication, write_and_check_open_data
 from .opendata.summary import ChangeSummary, change_summary
-from .output import build_into_fresh_folder
 from .problems import DataProblems
 from .settings import PublishSettings
 from .site.booklets import write_booklets
@@ -63,7 +63,7 @@ STAGES = (
           "site/search.py"),
     Stage("open-data-checked", "Waiting for the open data checks",
           "waits for frictionless' verdict: nothing is published without it", "pipeline.py"),
-    Stage("swap", "Publishing the new site", "the new folder replaces output/ in one step", "output.py"),
+    Stage("swap", "Publishing the new site", "the new folder replaces output/ in one step", "files.py"),
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 

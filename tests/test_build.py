@@ -170,7 +170,7 @@ def test_a_full_disk_or_unwritable_folder_gives_a_clear_error_and_keeps_output(d
     def no_space(*args, **kwargs):
         raise OSError(error, os.strerror(error), str(output.parent))
 
-    monkeypatch.setattr("dps_publish.output.swap_in", no_space)
+    monkeypatch.setattr("dps_publish.files.swap_in", no_space)
     code = dps(["build", "--data", str(data_copy), "--output", str(output), "--content", str(ROOT / "content"),
                  "--theme", str(THEME), "--frozen", str(ROOT / "published")])
     err = capsys.readouterr().err

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pipeline
+from ..files import swap_in
 from ..opendata.freeze import freeze_round
 from ..opendata.publication import UNCHECKED
-from ..output import swap_in
 from ..problems import BuildError, DataProblems
 from ..settings import PublishSettings
 from . import audit
