@@ -82,6 +82,14 @@ def test_a_manifest_is_deterministic_and_read_back(example_build):
         Manifest.from_json(json.dumps(document).encode())
 
 
+def test_a_file_is_fetched_where_readers_fetch_it():
+    from dps_publish.hosts.verify import url_of
+
+    assert url_of("https://x.gov.uk/dps/", "index.html") == "https://x.gov.uk/dps/"
+    assert url_of("https://x.gov.uk", "providers/a/index.html") == "https://x.gov.uk/providers/a/"
+    assert url_of("https://x.gov.uk", "data/caf\u00e9 list.csv") == "https://x.gov.uk/data/caf%C3%A9%20list.csv"
+
+
 # --- the plan -----------------------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import httpx
 
@@ -63,7 +63,7 @@ def url_of(address: str, path: str) -> str:
         path = ""
     elif path.endswith("/index.html"):
         path = path[: -len("index.html")]
-    return address.rstrip("/") + "/" + path
+    return address.rstrip("/") + "/" + quote(path, safe="/~")
 
 
 def client(ca_file: str = "", timeout: float = 30.0) -> httpx.Client:
