@@ -13,6 +13,9 @@ writes every table as CSV into OUT_FOLDER, sized like a county times ten:
   organisations made from word lists;
 - kpi_definitions are the example's 5 plus 5 more; kpis are 200 series (10
   KPIs x the programme, its 3 lots and 16 providers) over 12 quarters;
+- places (600 towns and villages: the example's and made-up villages, a few in two districts) and postcodes
+  (80,000: the example's first halves and made-up ones in the right form, made-up second halves) are the same
+  size at every ``--scale``, as a county's are whatever its number of providers;
 - payments are 2,000,000 Transparency Code payments over the financial year
   2024-25, plus the example's April to June 2023 payments kept as they are
   (that quarter is frozen in ``published/payments``, and a build fails if the
@@ -67,6 +70,12 @@ AREA_CODES = {"Ashford": "01233", "Canterbury": "01227", "Dartford": "01322", "D
 
 ORDINALS = ["Opening", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth",
             "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth"]
+
+PLACES = 600
+POSTCODES = 80_000
+PLACE_ENDINGS = ["Green", "Street", "Cross", "Heath", "Hill", "Common", "End", "Minnis", "Forstal", "Lees", "Bank",
+                 "Hatch", "Stone", "Wood"]
+UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters a postcode's last two may take
 
 # --- word lists --------------------------------------------------------------------------------------------------
 
@@ -579,6 +588,44 @@ def listing_rates(rand: random.Random, pid: str, lot: str) -> dict:
 
 # --- KPIs --------------------------------------------------------------------------------------------------------
 
+def make_places(rand: random.Random, example: pd.DataFrame) -> pd.DataFrame:
+    """The example's places, then made-up villages up to PLACES rows; one in 25 is split between two districts."""
+    rows = example.fillna("").to_dict("records")
+    taken = {r["name"] for r in rows}
+    while len(rows) < PLACES:
+        name = f"{rand.choice(FIRST_WORDS)} {rand.choice(PLACE_ENDINGS)}"
+        if name in taken:
+            continue
+        taken.add(name)
+        district = rand.choice(DISTRICTS)
+        other = f"{name.split()[0]}" if rand.random() < 0.2 and name.split()[0] not in taken else ""
+        rows.append({"name": name, "district": district, "other_names": other})
+        if rand.random() < 0.04 and len(rows) < PLACES:
+            rows.append({"name": name, "district": rand.choice([d for d in DISTRICTS if d != district]),
+                         "other_names": other})
+    return pd.DataFrame(rows[:PLACES], columns=["name", "district", "other_names"])
+
+
+def make_postcodes(rand: random.Random, example: pd.DataFrame) -> pd.DataFrame:
+    """POSTCODES postcodes: the example's first halves and six made-up ones a district (areas starting Z, which
+    no real postcode has), each with made-up second halves; a first half the example shares stays shared."""
+    outward: dict[str, list[str]] = {}
+    for postcode, district in zip(example["postcode"], example["district"]):
+        outward.setdefault(postcode.split(" ")[0], [])
+        if district not in outward[postcode.split(" ")[0]]:
+            outward[postcode.split(" ")[0]].append(district)
+    for n, district in enumerate(DISTRICTS):
+        for k in range(1, 7):
+            outward[f"Z{UNIT_LETTERS[n]}{k}"] = [district]
+    seconds = [f"{d}{a}{b}" for d in range(10) for a in UNIT_LETTERS for b in UNIT_LETTERS]
+    per = -(-POSTCODES // len(outward))
+    rows = []
+    for first, districts in sorted(outward.items()):
+        for second in sorted(rand.sample(seconds, per)):
+            rows.append((f"{first} {second}", districts[0] if len(districts) == 1 else rand.choice(districts)))
+    return pd.DataFrame(rows[:POSTCODES], columns=["postcode", "district"])
+
+
 def make_kpis(rng: np.random.Generator, definitions: pd.DataFrame, listings: pd.DataFrame, rounds: pd.DataFrame,
               scale: float) -> pd.DataFrame:
     early = set(rounds[rounds["programme_id"] == DPS].sort_values("opens")["round_id"].iloc[:2])
@@ -882,6 +929,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     put(providers.drop(columns=["_theme", "_home"]), "providers")
+    put(make_places(rand, read_example("places")), "places")
+    put(make_postcodes(rand, read_example("postcodes")), "postcodes")
     put(listings, "listings")
     put(kpi_defs, "kpi_definitions")
     put(kpis, "kpis")
@@ -907,7 +956,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"Wrote {out}/ (seed {opts.seed}, scale {opts.scale:g}):")
     for name in ("programmes", "lots", "rounds", "districts", "providers", "listings", "spend", "envelopes",
-                 "kpi_definitions", "kpis", "milestones", "payments", "naming", "glossary"):
+                 "kpi_definitions", "kpis", "milestones", "payments", "naming", "glossary", "places", "postcodes"):
         print(f"  {name + '.csv':22} {counts[name]:>10,} rows")
     series = kpis.groupby(["kpi_id", "lot_id", "provider_id"]).ngroups
     rounds_awarded = int(((rounds["programme_id"] == DPS) & (rounds["status"] == "awarded")).sum())

@@ -16,6 +16,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import os
 import platform
 import resource
@@ -85,6 +86,9 @@ def main(argv=None) -> int:
                         help="measure only the Open Referral UK API files: how many, how big, how long")
     parser.add_argument("--booklets-only", action="store_true",
                         help="measure only the easy-read booklets: laid out from nothing, then again from the cache")
+    parser.add_argument("--where-you-live-only", action="store_true",
+                        help="measure only what the places and postcodes tables add: their lookup files' sizes, and "
+                             "a build with them beside one without")
     parser.add_argument("--sample", type=int, default=1,
                         help="with --booklets-only, lay out every Nth booklet only (and say what all would take)")
     args = parser.parse_args(argv)
@@ -108,6 +112,8 @@ def main(argv=None) -> int:
         return open_referral_figures(bench_data, work / "openreferral")
     if args.booklets_only:
         return booklet_figures(bench_data, work / "booklets", args.sample)
+    if args.where_you_live_only:
+        return where_you_live_figures(bench_data, work / "where-you-live")
     validate_cache = work / "validate-cache"
     shutil.rmtree(validate_cache, ignore_errors=True)
     validate = [dps, "validate", "--data", str(bench_data), "--cache", str(validate_cache)]
@@ -173,6 +179,58 @@ def open_referral_figures(data: Path, folder: Path) -> int:
     print(f"| Open Referral UK package and API written | {seconds:.1f} s | |")
     for line in api_size_rows(folder / "api"):
         print(line)
+    return 0
+
+
+def where_you_live_figures(data: Path, folder: Path) -> int:
+    """The lookup files of the data's places and postcodes, and how much longer a build is with those tables.
+
+    Each build starts from an empty output and table cache; the booklet cache is warmed by a first build of each
+    kind, so the figures compare the pages, files and checks the tables add, not booklets laid out once."""
+    from dps_publish.model.build import build_model
+    from dps_publish.site.whereyoulive import lookup_files
+    from dps_publish.sources.validate import validate_folder
+
+    model = build_model(validate_folder(data).tables)
+    start = time.perf_counter()
+    files = lookup_files(model)
+    seconds = time.perf_counter() - start
+    shards = {n: len(b) for n, b in files.items() if n.startswith("postcodes/")}
+    print(f"| places / postcodes | {len(model.places):,} / {len(model.postcodes):,} rows | |")
+    print(f"| lookup files, all ({len(files):,} files) | {sum(map(len, files.values())) / 1e6:.2f} MB | under 3 MB |")
+    print(f"| a postcode lookup: areas.json and the largest first half's file | "
+          f"{(len(files['areas.json']) + max(shards.values())) / 1024:.1f} KB | at most 10 KB |")
+    print(f"| a town lookup: areas.json and places.json | "
+          f"{(len(files['areas.json']) + len(files['places.json'])) / 1024:.1f} KB | at most 30 KB |")
+    print(f"| lookup files worked out | {seconds:.2f} s | |")
+    without = folder / "data-without"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(data, without, ignore=shutil.ignore_patterns("places.*", "postcodes.*"))
+    dps = str(BIN / "dps-publish")
+    booklets = folder / "booklets"
+    totals: dict[str, list[float]] = {"without": [], "with": []}
+    stages: dict[str, dict[str, list[float]]] = {"without": {}, "with": {}}
+    for turn in range(3):  # the first of each warms the booklet cache; the least of the other two counts
+        for name, source in (("without", without), ("with", data)):
+            output, cache = folder / f"output-{name}", folder / f"cache-{name}"
+            shutil.rmtree(output, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            env = {**os.environ, "DPS_BOOKLET_CACHE": str(booklets)}
+            started = time.perf_counter()
+            done = subprocess.run([dps, "build", "--json", "--data", str(source), "--output", str(output),
+                                   "--cache", str(cache), "--frozen", str(folder / "no-frozen")], check=True,
+                                  cwd=ROOT, env=env, capture_output=True, text=True)
+            if turn:
+                totals[name].append(time.perf_counter() - started)
+                for stage, seconds in json.loads(done.stdout)["timings"].items():
+                    stages[name].setdefault(stage, []).append(seconds)
+    for stage in stages["with"]:
+        added = min(stages["with"][stage]) - min(stages["without"].get(stage, [0.0]))
+        print(f"| stage {stage}: with / without | {min(stages['with'][stage]):.1f} s / "
+              f"{min(stages['without'].get(stage, [0.0])):.1f} s ({added:+.1f} s) | |")
+    print(f"| cold build without places and postcodes (least of 2) | {min(totals['without']):.1f} s | |")
+    print(f"| cold build with them (least of 2) | {min(totals['with']):.1f} s | |")
+    print(f"| what they add | {min(totals['with']) - min(totals['without']):+.1f} s | under 5 s |")
     return 0
 
 

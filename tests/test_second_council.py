@@ -159,3 +159,75 @@ def test_its_open_data_is_valid(fenwold, extension_server, tmp_path):  # noqa: F
     assert_valid(*cove(data / "ocds" / "release-package.json", "release", extension_server, tmp_path))
     releases = json.loads((data / "ocds" / "release-package.json").read_text(encoding="utf-8"))
     assert {r["buyer"]["id"] for r in releases["releases"] if "buyer" in r} == {"GB-LAE-FNW"}
+
+
+# -- with its places and postcodes ---------------------------------------------------------------------------------
+
+WHERE = ROOT / "tests" / "fixtures" / "second-council" / "where-you-live"
+
+
+@pytest.fixture(scope="module")
+def fenwold_with_places(fenwold, tmp_path_factory) -> Path:
+    """The council's folder again, its places and postcodes tables added in place of the blank templates, rebuilt."""
+    folder = tmp_path_factory.mktemp("council-places") / "fenwold"
+    shutil.copytree(fenwold[0], folder, symlinks=True)
+    for table in WHERE.glob("*.csv"):
+        for blank in (folder / "data").glob(f"{table.stem}.*"):
+            blank.unlink()
+        shutil.copyfile(table, folder / "data" / table.name)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
+    run = subprocess.run([str(COMMAND), "build", "--json"], cwd=folder, env=env, capture_output=True, text=True,
+                         timeout=1200)
+    assert run.returncode == 0, f"the second council did not build with its places:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    return folder / "output"
+
+
+def test_its_first_build_has_no_where_do_you_live_without_the_tables(fenwold):
+    site = site_of(fenwold)
+    assert not (site / "where-you-live").exists() and not (site / "find-support" / "a-to-z").exists()
+    assert "data-where-you-live" not in (site / "find-support" / "index.html").read_text(encoding="utf-8")
+
+
+def test_with_its_places_and_postcodes_it_finds_where_people_live_and_says_nothing_of_kent(fenwold_with_places):
+    site = fenwold_with_places
+    found = []
+    for path, text in file_texts(site):
+        found += [f"{path.relative_to(site)}: {m.group()}" for m in KENT.finditer(text)]
+    assert not found, "\n".join(found[:30])
+    areas = json.loads((site / "where-you-live" / "areas.json").read_text(encoding="utf-8"))
+    assert [d["name"] for d in areas["districts"]] == ["Marshby", "Fenwold Vale", "Saltmere", "Ockley Downs",
+                                                       "Harrowfield"]
+    assert len(areas["outward"]["FW2"]) == 2 and (site / "where-you-live" / "postcodes" / "FW2.json").is_file()
+    for path in ("find-support/", "easy-read/find-support/"):
+        assert "data-where-you-live" in (site / path / "index.html").read_text(encoding="utf-8")
+    a_to_z = (site / "find-support" / "a-to-z" / "index.html").read_text(encoding="utf-8")
+    assert "Crossgate" in a_to_z and "Wyke St Anne" in a_to_z and "FW6" in a_to_z and "Fenwold" in a_to_z
+    assert "Brackenby" in (site / "find-support" / "harrowfield" / "index.html").read_text(encoding="utf-8")
+    broken, external, problems = link_problems(site, parse_pages(html_pages(site)))
+    assert (broken, external) == (0, 0), "\n".join(problems[:30])
+
+
+def test_with_its_places_the_new_pages_pass_axe_and_the_nu_checker(fenwold_with_places, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    site = fenwold_with_places
+    new = ["/find-support/", "/easy-read/find-support/", "/find-support/a-to-z/", "/easy-read/find-support/a-to-z/",
+           "/find-support/harrowfield/", "/easy-read/find-support/harrowfield/", "/privacy/", "/easy-read/privacy/"]
+    found = []
+    with sync_playwright() as playwright, serve(site) as base:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(bypass_csp=True, service_workers="block")
+        preload_axe(context)
+        page = context.new_page()
+        for path in new:
+            response = page.goto(base + path, wait_until="load")
+            assert response is not None and response.status == 200, path
+            found += [f"{path}: {v['id']} ({v['help']})" for v in run_axe(page)]
+        browser.close()
+    assert not found, "\n".join(found)
+    pages_only = tmp_path / "new-pages"
+    for path in new:
+        target = pages_only / path.strip("/") / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site / path.strip("/") / "index.html", target)
+    nu_check(pages_only)

@@ -144,6 +144,8 @@ BAD = [
     ("OCDS_PREFIX", '"ocds-abc"'),
     ("OCDS_PREFIX", '"xxxxxx"'),
     ("OCDS_PREFIX", '"ocds-a1b2c3-"'),
+    ("CORRECTIONS_EMAIL", '"directory at council"'),
+    ("CORRECTIONS_EMAIL", "None"),
     ("COUNCIL_ORG_ID", '"KEN"'),
     ("COUNCIL_ORG_ID", '"GB-LAE"'),
     ("COUNCIL_ORG_ID", '"gb-lae-ken"'),
@@ -196,7 +198,7 @@ def test_a_missing_setting_is_named_and_only_the_threshold_and_switches_have_def
     path.write_text('SITENAME = "Everyday life support in Kent"\n')
     problems = problems_of(path)
     assert {p.code for p in problems} == {"setting-missing"}
-    with_defaults = {"SMALL_NUMBER_THRESHOLD", "PUBLIC_BUILD", "ALLOW_PLACEHOLDERS"} | {
+    with_defaults = {"SMALL_NUMBER_THRESHOLD", "PUBLIC_BUILD", "ALLOW_PLACEHOLDERS", "CORRECTIONS_EMAIL"} | {
         r.setting for r in RULES if r.setting.startswith("DESK_")}  # the desk's settings change nothing in the site
     assert {r.setting for r in RULES if r.default is not REQUIRED} == with_defaults
     required = {r.setting for r in RULES} - {"SITENAME"} - with_defaults

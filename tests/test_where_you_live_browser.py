@@ -194,3 +194,14 @@ def test_without_javascript_the_button_opens_the_a_to_z_and_sends_nothing_typed(
     never_sent(v, "TN30", "1XA", "1+XA", "TN30+1XA")
     v.page.locator("li", has_text="Tenterden").locator("a").click()
     v.land_on(start + "ashford/")
+
+
+def test_the_sites_search_finds_a_village_on_its_districts_page(visit, base_url):
+    v = visit()
+    v.open("/search/")
+    v.page.fill(".pagefind-ui__search-input", "Tenterden")
+    results = v.page.locator(".pagefind-ui__result-link")
+    results.first.wait_for(state="visible")
+    v.page.wait_for_timeout(500)  # the merged shards' results come in one after another
+    links = {href.replace(base_url, "") for href in results.evaluate_all("(as) => as.map(a => a.href)")}
+    assert "/find-support/ashford/" in links, links

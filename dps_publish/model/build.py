@@ -71,7 +71,8 @@ def _postcodes(table: SourceTable | None, lookup: dict[str, str]):
     if table is None:
         return None
     frame = table.frame[["postcode", "district"]].copy()
-    frame["district"] = frame["district"].map(lambda d: lookup[district_key(d)])
+    keys = {value: lookup[district_key(value)] for value in frame["district"].unique().tolist()}
+    frame["district"] = frame["district"].map(keys)
     return frame.sort_values("postcode", kind="stable").reset_index(drop=True)
 
 

@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from ..addresses import WHERE_YOU_LIVE, district_path
 from ..model.publishable import SiteModel
 
@@ -97,9 +99,11 @@ def _outward_districts(model: SiteModel) -> dict[str, tuple[str, ...]]:
     if not has_postcodes(model):
         return {}
     order = {d.code: n for n, d in enumerate(model.districts)}
-    pairs = set(zip(model.postcodes["postcode"].str.split(" ").str[0], model.postcodes["district"]))
+    # A postcode in standard form ends with a space and its three-character second half.
+    pairs = pd.DataFrame({"outward": model.postcodes["postcode"].str.slice(stop=-4),
+                          "district": model.postcodes["district"]}).drop_duplicates()
     found: dict[str, set] = defaultdict(set)
-    for outward, code in pairs:
+    for outward, code in zip(pairs["outward"].tolist(), pairs["district"].tolist()):
         found[outward].add(code)
     return {o: tuple(sorted(codes, key=order.get)) for o, codes in sorted(found.items(), key=lambda i: _outward_key(i[0]))}
 
@@ -176,15 +180,17 @@ def lookup_files(model: SiteModel) -> dict[str, bytes]:
         files["places.json"] = _json({"places": [[n, sorted(d), o] if o else [n, sorted(d)]
                                                   for n, d, o in names.values()]})
     if postcodes:
-        shards: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for postcode, code in zip(model.postcodes["postcode"], model.postcodes["district"]):
-            first, second = postcode.split(" ")
-            shards[first][index[code]].append(second)
+        frame = pd.DataFrame({"first": model.postcodes["postcode"].str.slice(stop=-4),
+                              "second": model.postcodes["postcode"].str.slice(start=-3),
+                              "district": model.postcodes["district"].map(index)})
+        frame = frame.sort_values(["first", "district", "second"])
+        shards: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for first, district, second in zip(frame["first"].tolist(), frame["district"].tolist(),
+                                           frame["second"].tolist()):
+            shards[first][str(district)].append(second)
         for first, by_district in shards.items():
-            files[f"postcodes/{first}.json"] = _json({
-                "source": ONS_ATTRIBUTION,
-                "districts": {str(n): " ".join(sorted(seconds)) for n, seconds in sorted(by_district.items())},
-            })
+            files[f"postcodes/{first}.json"] = _json({"source": ONS_ATTRIBUTION,
+                                                      "districts": {n: " ".join(s) for n, s in by_district.items()}})
         files["README.txt"] = (
             "The files in this folder let this website's pages find the district of a postcode or a town in the "
             "reader's own browser: nothing a reader types is sent anywhere.\n\n"
