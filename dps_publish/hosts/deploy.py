@@ -206,7 +206,7 @@ def _send(driver: Driver, plan: Plan, site: Path, secrets: Secrets, progress: Pr
         for done, entry in enumerate(plan.upload, start=1):
             driver.put(entry, site / entry.path)
             progress("upload", done, len(plan.upload))
-    except (HostError, OSError) as exc:
+    except Exception as exc:  # a driver's library may fail in its own way (a dropped connection): said in words
         raise DeployFailed(secrets.redact(f"{_what(exc)} while {before}, at {driver.where}. The public site still "
                                           "shows the previous version. Try again."), switched=False) from None
 
@@ -214,7 +214,10 @@ def _send(driver: Driver, plan: Plan, site: Path, secrets: Secrets, progress: Pr
 def _what(exc: BaseException) -> str:
     if isinstance(exc, HostError):
         return str(exc).rstrip(".")
-    return f"{getattr(exc, 'strerror', None) or type(exc).__name__} ({getattr(exc, 'filename', '') or ''})"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or type(exc).__name__}{where}"
+    return f"The web host stopped answering as expected ({type(exc).__name__})"
 
 
 def _switch_and_verify(driver: Driver, plan: Plan, site: Path, target: Target, secrets: Secrets,
@@ -223,7 +226,7 @@ def _switch_and_verify(driver: Driver, plan: Plan, site: Path, target: Target, s
     previous = plan.live
     try:
         driver.switch(plan)
-    except (HostError, OSError) as exc:
+    except Exception as exc:  # as in _send
         raise DeployFailed(secrets.redact(f"{_what(exc)} while switching to the new version at {driver.where}. The "
                                           "public site still shows the previous version. Try again.")) from None
     verification = _verify(plan, target, site, secrets, progress)
