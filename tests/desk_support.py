@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from helpers import ROOT, THEME
+from hosting import free_port, running
 
 
 @dataclass
@@ -67,12 +67,6 @@ def make_publisher(root: Path, extra_settings: str = "") -> Publisher:
     return Publisher(root)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def desk_command(publisher: Publisher, port: int, host: str = "127.0.0.1", users: Path | None = None) -> list[str]:
     return [sys.executable, "-m", "dps_publish", "desk", *publisher.folder_args(), "--drafts", str(publisher.drafts),
             "--users", str(users or publisher.users), "--host", host, "--port", str(port)]
@@ -89,32 +83,12 @@ class DeskAddress(str):
 def running_desk(publisher: Publisher, port: int | None = None, users: Path | None = None):
     """The desk running on ``publisher``'s folders (and ``users``, if another users file); yields its address."""
     port = port or free_port()
-    log = open(publisher.root / f"desk-{port}.log", "wb")
-    process = subprocess.Popen(desk_command(publisher, port, users=users), cwd=publisher.root, stdout=log,
-                               stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    address = DeskAddress(f"http://127.0.0.1:{port}")
-    address.process, address.log = process, publisher.root / f"desk-{port}.log"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(address + "/sign-in", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.close()
-                    raise AssertionError("the desk did not start:\n"
-                                         + (publisher.root / f"desk-{port}.log").read_text(errors="replace"))
-                time.sleep(0.2)
+    log = publisher.root / f"desk-{port}.log"
+    with running(desk_command(publisher, port, users=users), port, log, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                 cwd=publisher.root) as process:
+        address = DeskAddress(f"http://127.0.0.1:{port}")
+        address.process, address.log = process, log
         yield address
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -22,7 +22,7 @@ import pytest
 from helpers import ROOT, in_ci
 
 EXAMPLES = ROOT / "docs" / "hosting"
-STARTUP = 20  # seconds a server may take to answer
+STARTUP = 60  # seconds a server may take to answer (the desk imports pandas first; the machine may be busy)
 
 
 def need(program: str) -> str:
@@ -55,9 +55,11 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def running(command: list[str], port: int, log: Path, env: dict | None = None):
+def running(command: list[str], port: int, log: Path, env: dict | None = None, cwd: Path | None = None):
+    """``command`` running until the block ends, once something answers on ``port`` (bounded); its output in ``log``."""
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                                   start_new_session=True)
     try:
         wait_for_port(port, process, log)
         yield process
