@@ -152,15 +152,21 @@ class CacheFolders:
         """Tables that passed their own checks, as Arrow files (``sources.tablecache``)."""
         return self._sub("tables")
 
-    @property
-    def booklets(self) -> Path | None:
-        """Booklet PDFs, by a digest of what each is made from (``site.booklets``).
+    def artefacts(self, kind: str) -> Path | None:
+        """One kind of per-page artefact (``site.artefacts``: "booklet"), by a digest of what each is made from,
+        in ``artefacts/<kind>s``.
 
-        ``DPS_BOOKLET_CACHE`` names another folder for them: several data folders (or a test suite's
-        many builds) can share one, as the digest says exactly what each PDF holds.
+        ``DPS_ARTEFACT_CACHE`` names another folder for all kinds (each in its own ``<kind>s`` folder there), and
+        ``DPS_<KIND>_CACHE`` (``DPS_BOOKLET_CACHE``) another for one kind: several data folders (or a test suite's
+        many builds) can share one, as the digest says exactly what each file holds.
         """
-        shared = os.environ.get("DPS_BOOKLET_CACHE")
-        return Path(shared) if shared else self._sub("booklets")
+        own = os.environ.get(f"DPS_{kind.upper()}_CACHE")
+        if own:
+            return Path(own)
+        shared = os.environ.get("DPS_ARTEFACT_CACHE")
+        if shared:
+            return Path(shared) / f"{kind}s"
+        return self._sub(f"artefacts/{kind}s")
 
     @property
     def state(self) -> Path | None:

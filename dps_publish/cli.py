@@ -289,8 +289,7 @@ def _report_build(result, args) -> None:
     else:
         print(f"Built the site in {args.output}: {result.pages_rendered} pages written, "
               f"{result.pages_reused} unchanged; {result.charts_rendered} charts drawn, "
-              f"{result.charts_reused} unchanged; {result.booklets_rendered} booklets to print laid out, "
-              f"{result.booklets_reused} unchanged.")
+              f"{result.charts_reused} unchanged; {result.artefacts.words()}.")
         if result.changes:
             print("\n".join(result.changes.lines()))
     if args.timings:

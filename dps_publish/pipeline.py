@@ -22,7 +22,7 @@ from .opendata.publication import Publication, plan_publication, write_and_check
 from .opendata.summary import ChangeSummary, change_summary
 from .problems import DataProblems
 from .settings import PublishSettings
-from .site.booklets import write_booklets
+from .site.artefacts import Artefacts, write_artefacts
 from .site.charts import ChartRenderer
 from .site.pages import planned_pages, site_pages
 from .site.search import write_search_index
@@ -52,9 +52,10 @@ STAGES = (
     Stage("check-open-data", "Writing the open data",
           "a second process writes the data package, transparency files, OCDS and Open Referral UK, and "
           "frictionless checks every package", "opendata/"),
-    Stage("booklets", "Making the booklets to print",
-          "each easy-read page a person takes away, as a tagged PDF booklet (WeasyPrint), laid out again only when "
-          "what it is made from changes, and checked from the PDF's own text", "site/booklets.py"),
+    Stage("artefacts", "Making the booklets to print",
+          "each page's own files besides its HTML, one module for each kind: today each easy-read page a person "
+          "takes away, as a tagged PDF booklet (WeasyPrint), made again only when what it is made from changes, "
+          "and checked from the file's own text", "site/artefacts.py"),
     Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
           "site/writer.py"),
     Stage("check-site", "Checking the pages", "the naming register and easy-read sentences, on every page",
@@ -92,9 +93,7 @@ class BuildResult:
     pages_rendered: int = 0
     pages_reused: int = 0
     search_reindexed: bool = False
-    booklets_rendered: int = 0  # PDFs laid out by this build
-    booklets_reused: int = 0  # PDFs taken from the booklet cache
-    booklets_rendered_files: list[str] = field(default_factory=list)
+    artefacts: Artefacts = field(default_factory=Artefacts)  # each page's booklets (and later audio), by kind
 
     @property
     def warnings(self) -> list[str]:
@@ -139,14 +138,12 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("check-open-data"):
             jobs.append(BackgroundJob(write_and_check_open_data, result.model, project.settings, project.frozen,
                                       folder / "data", result.publication, set(state.packages)))
-        with clock("booklets"):
-            booklets = write_booklets(result.model, project.settings, project.theme, folder,
-                                      site_pages(result.model), folders.booklets, tables=result.validation.tables)
-            result.booklets_rendered, result.booklets_reused = booklets.rendered, booklets.reused
-            result.booklets_rendered_files = booklets.rendered_files
+        with clock("artefacts"):
+            result.artefacts = write_artefacts(result.model, project.settings, project.theme, folder,
+                                               site_pages(result.model), folders, tables=result.validation.tables)
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
-                                ChartRenderer(folders.charts), result.publication, reuse, booklets)
+                                ChartRenderer(folders.charts), result.publication, reuse, result.artefacts)
             result.charts_rendered, result.charts_reused = charts.rendered, charts.reused
             result.pages_rendered, result.pages_reused = len(reuse.rendered), len(reuse.reused)
         with clock("check-site"):

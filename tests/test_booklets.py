@@ -331,9 +331,10 @@ def test_a_rebuild_after_one_providers_edit_lays_out_only_the_booklets_that_show
     assert own not in shows_it and len(shows_it) >= 3, shows_it
     shows_it.add(own)
     rebuilt = build_site(data_copy, tmp_path / "output")
-    assert {str(Path(f).parent) + "/" for f in rebuilt.booklets_rendered_files} == shows_it
-    assert rebuilt.booklets_rendered == len(rebuilt.booklets_rendered_files)
-    assert rebuilt.booklets_reused >= 80 - len(shows_it)
+    made = rebuilt.artefacts.made["booklet"]
+    assert {str(Path(f).parent) + "/" for f in made.rendered_files} == shows_it
+    assert made.rendered == len(made.rendered_files)
+    assert made.reused >= 80 - len(shows_it)
 
 
 # --- a district too long for one booklet ---------------------------------------------------------------------------
@@ -420,9 +421,13 @@ def test_the_booklet_cache_can_be_shared_by_naming_it(tmp_path, monkeypatch, exa
     from dps_publish.cache import CacheFolders
 
     monkeypatch.delenv("DPS_BOOKLET_CACHE", raising=False)
-    assert CacheFolders(tmp_path / "one").booklets == tmp_path / "one" / "booklets"
-    monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "shared"))
-    assert CacheFolders(tmp_path / "one").booklets == CacheFolders(tmp_path / "two").booklets == tmp_path / "shared"
+    monkeypatch.delenv("DPS_ARTEFACT_CACHE", raising=False)
+    assert CacheFolders(tmp_path / "one").artefacts("booklet") == tmp_path / "one" / "artefacts" / "booklets"
+    monkeypatch.setenv("DPS_ARTEFACT_CACHE", str(tmp_path / "all-kinds"))  # one named folder for every kind
+    assert CacheFolders(tmp_path / "one").artefacts("booklet") == tmp_path / "all-kinds" / "booklets"
+    monkeypatch.setenv("DPS_BOOKLET_CACHE", str(tmp_path / "shared"))  # the older name, for booklets alone
+    assert (CacheFolders(tmp_path / "one").artefacts("booklet") == CacheFolders(tmp_path / "two").artefacts("booklet")
+            == tmp_path / "shared")
     # ...and a build lays its booklets out there: the example was built with the session's named cache (conftest),
     # so each of its booklet PDFs, byte for byte, is one the named folder holds.
     output, _ = example_build

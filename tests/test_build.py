@@ -29,7 +29,7 @@ def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data
         assert tree_digest(output) == before, f"output/ changed before the swap (at {name})"
 
     build_site(data_copy, output, on_stage=on_stage)
-    assert seen == ["validate", "model", "open-data", "check-open-data", "booklets", "site", "check-site", "search-index",
+    assert seen == ["validate", "model", "open-data", "check-open-data", "artefacts", "site", "check-site", "search-index",
                     "open-data-checked", "swap"]
     assert tuple(seen) == STAGE_NAMES
     assert tree_digest(output) != before

@@ -230,3 +230,54 @@ def test_no_private_name_is_imported_from_another_module():
 def test_reading_and_the_model_know_nothing_of_the_outputs():
     found = layer_breaks(all_edges())
     assert not found, "model/ or sources/ importing opendata/ or site/:\n  " + "\n  ".join(found)
+
+
+# Per-page artefacts (booklets today) are reached only through their seam (site/artefact.py, site/artefacts.py) -----
+
+ARTEFACT_SEAM = "dps_publish.site.artefacts"  # the stage that runs every kind
+ARTEFACT_KINDS = ("dps_publish.site.booklets",)  # one module for each kind
+# What the issue names: these know "artefacts", never a kind, neither by import nor by a name in their code
+# (site/contexts.py declares every template's context, booklet.html's too, so it names BookletContext).
+KNOW_ONLY_THE_SEAM = ("dps_publish.pipeline", "dps_publish.site.writer", "dps_publish.site.templating",
+                      "dps_publish.cli", "dps_publish.cache")
+
+
+def kind_imports(edges, kinds=ARTEFACT_KINDS) -> list[str]:
+    """Imports of a kind's module by anything but the seam's stage."""
+    return [str(e) for e in edges if e.target in kinds and e.source != ARTEFACT_SEAM]
+
+
+def kind_names(package: Path = PACKAGE, words=("booklet",), within=KNOW_ONLY_THE_SEAM) -> list[str]:
+    """A kind named in the code (a variable, attribute, argument or function: words for people are fine)."""
+    found = []
+    for name, path in modules(package).items():
+        if name not in within:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            named = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                     else node.arg if isinstance(node, ast.arg)
+                     else node.name if isinstance(node, ast.FunctionDef | ast.ClassDef) else "")
+            if any(w in named.lower() for w in words):
+                found.append(f"{name} line {node.lineno} names {named}")
+    return found
+
+
+def test_the_build_reaches_booklets_only_through_the_artefact_seam():
+    edges = all_edges()
+    assert not kind_imports(edges), "\n".join(kind_imports(edges))
+    assert not kind_names(), "\n".join(kind_names())
+    for module in ("dps_publish.pipeline", "dps_publish.site.writer"):
+        assert any(e.source == module and e.target == ARTEFACT_SEAM for e in edges), f"{module} does not use the seam"
+    assert any(e.source == ARTEFACT_SEAM and e.target == "dps_publish.site.booklets" for e in edges)
+
+
+def test_the_seam_check_finds_a_kind_reached_round_it(tmp_path):
+    root = _package(tmp_path, {
+        "site/__init__.py": "",
+        "site/booklets.py": "MADE = 1\n",
+        "site/artefacts.py": "from .booklets import MADE\n",
+        "site/writer.py": "from .booklets import MADE\n",
+        "pipeline.py": "def build(result):\n    return result.booklets_rendered\n",
+    })
+    assert kind_imports(_edges(root)) == ["dps_publish.site.writer line 1 imports dps_publish.site.booklets (MADE)"]
+    assert kind_names(root) == ["dps_publish.pipeline line 2 names booklets_rendered"]

@@ -20,6 +20,9 @@ fonts, the pictures, this code and WeasyPrint's version) and rendered again
 only when that changes; new ones are rendered in one process per core. Each
 new booklet is read back from the PDF (``pdftext``) and checked as its page is:
 the naming register and the 15-word rule.
+
+Booklets are the first kind of per-page artefact (``site/artefact.py``): the
+build reaches them only through ``BOOKLETS``, in the ``artefacts`` stage.
 """
 
 from __future__ import annotations
@@ -28,12 +31,11 @@ import copy
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import re
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -41,11 +43,12 @@ import lxml.html
 from markupsafe import Markup
 
 from ..cache import Fingerprinter, code_digest, templates_digest
-from ..files import link_or_copy, write_atomically
+from ..files import write_atomically
 from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
 from ..words import long_date, slug
+from .artefact import Made, in_workers, page_fingerprint, place
 from .assets import ICONS, PACKAGED_THEME
 from .contexts import BookletContext, BookletFile, Page, context_names
 from .pdftext import read_pdf
@@ -68,19 +71,25 @@ ICON_ADDRESS = "theme/icons/"
 ADDRESS = re.compile(r"\S*(?:https?://|www\.|@)\S*")
 
 
-@dataclass
-class Booklets:
-    """What the stage wrote: each easy-read page's booklet files, by the page's address."""
+Booklets = Made  # each easy-read page's booklet files (BookletFile), by the page's address
 
-    files: dict[str, tuple[BookletFile, ...]] = field(default_factory=dict)
-    rendered: int = 0  # PDFs laid out by this build
-    reused: int = 0  # PDFs taken from the booklet cache
-    pages_rendered: int = 0  # their pages
-    rendered_files: list[str] = field(default_factory=list)  # the booklet files (as written) laid out anew
-    checked: int = 0  # booklets read back and checked by this build
 
-    def of(self, path: str | None) -> tuple[BookletFile, ...]:
-        return self.files.get(path, ()) if path is not None else ()
+class BookletKind:
+    """Booklets, as the ``artefacts`` stage runs every kind (``site/artefact.py``)."""
+
+    name = "booklet"
+
+    def chosen(self, pages: Iterable[Page]) -> list[Page]:
+        return booklet_pages(pages)
+
+    def words(self, made: Made) -> str:
+        return f"{made.rendered} booklets to print laid out, {made.reused} unchanged"
+
+    def write(self, model, settings, theme, out, pages, cache=None, tables=None) -> Made:
+        return write_booklets(model, settings, theme, out, pages, cache, tables=tables)
+
+
+BOOKLETS = BookletKind()
 
 
 def booklet_pages(pages: Iterable[Page]) -> list[Page]:
@@ -391,31 +400,16 @@ def finish_tagging(document, pdf) -> None:
                 items[i] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
 
 
-_WORKER: _Renderer | None = None
-
-
-def _lay_out_in_worker(document: BookletDocument) -> Laid:
-    try:
-        return _WORKER.lay_out(document)
-    except Exception as exc:  # noqa: BLE001 - WeasyPrint's errors come back as words, never a traceback
-        raise BuildError(f"a booklet could not be laid out ({type(exc).__name__}: {exc})") from None
-
-
 def _lay_out_all(renderer: _Renderer, documents: list[BookletDocument], processes: int) -> list[Laid]:
-    global _WORKER
-    if not documents:
-        return []
-    _WORKER = renderer
-    try:
-        if processes <= 1 or len(documents) == 1:
-            return [_lay_out_in_worker(d) for d in documents]
-        import weasyprint  # noqa: F401 - imported once, before the fork, so each worker has it
+    import weasyprint  # noqa: F401 - imported once, before the fork, so each worker has it
 
-        context = multiprocessing.get_context("fork")
-        with context.Pool(processes) as pool:
-            return pool.map(_lay_out_in_worker, documents, chunksize=1)
-    finally:
-        _WORKER = None
+    def lay_out(document: BookletDocument) -> Laid:
+        try:
+            return renderer.lay_out(document)
+        except Exception as exc:  # noqa: BLE001 - WeasyPrint's errors come back as words, never a traceback
+            raise BuildError(f"a booklet could not be laid out ({type(exc).__name__}: {exc})") from None
+
+    return in_workers(lay_out, documents, processes)
 
 
 # --- the stage --------------------------------------------------------------------------------------------------
@@ -444,9 +438,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
         fingerprints = Fingerprinter()
         site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
                                     code_digest(), maker.css, maker.salt)
-        prints = {path: fingerprints.of(site_wide, page.path, page.template, page.title,
-                                        sorted(context_names(page.context).items()))
-                  for path, page in by_path.items()}
+        prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
         for path, fingerprint in prints.items():
             known = _known_booklet(index / f"{fingerprint}.json", renderer)
             if known:
@@ -495,10 +487,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                     raise BuildError(f"the booklet of /{path} is {laid.pages} pages even in {parts} parts: one "
                                      f"point of it is longer than {MAX_PAGES} pages.")
                 name = booklet_file_name(page, number, parts)
-                target = out / path / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = folder / f"{document.key}.pdf"
-                link_or_copy(source, target)
+                target = place(folder / f"{document.key}.pdf", out, f"{path}{name}")
                 booklet = BookletFile(f"{path}{name}", laid.pages, laid.size, number, parts)
                 files.append(booklet)
                 if document.key in new_keys:

@@ -111,7 +111,8 @@ class SiteGlobals:
     quarter_words: Callable[[str], str]
     rating_rule: str
     layout: str  # the template an easy-read page extends: base.html, or booklet_content.html for its booklet
-    booklets: Callable[[str | None], tuple[BookletFile, ...]]  # a page's booklet files, by the page's address
+    artefacts: Callable[[str, str | None], tuple[BookletFile, ...]]  # a page's files of a kind (site/artefacts.py):
+    # artefacts("booklet", page_path)
 
 
 @dataclass(frozen=True)

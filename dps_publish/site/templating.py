@@ -43,7 +43,7 @@ def jinja_environment() -> dict:
     return {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True, "undefined": jinja2.StrictUndefined}
 
 
-def site_globals(model: SiteModel, settings: PublishSettings, booklets=None) -> SiteGlobals:
+def site_globals(model: SiteModel, settings: PublishSettings, artefacts=None) -> SiteGlobals:
     base = settings.base_path
     glossary = {g.term.lower(): g for g in model.glossary}
     return SiteGlobals(
@@ -67,13 +67,13 @@ def site_globals(model: SiteModel, settings: PublishSettings, booklets=None) -> 
         quarter_words=quarter_words,
         rating_rule=RATING_RULE,
         layout="base.html",
-        booklets=booklets.of if booklets is not None else (lambda path: ()),
+        artefacts=artefacts.of if artefacts is not None else (lambda kind, path: ()),
     )
 
 
-def template_globals(model: SiteModel, settings: PublishSettings, booklets=None) -> dict[str, object]:
-    """The declared globals as Jinja wants them: one name each."""
-    names = site_globals(model, settings, booklets)
+def template_globals(model: SiteModel, settings: PublishSettings, artefacts=None) -> dict[str, object]:
+    """The declared globals as Jinja wants them: one name each (``artefacts``: the stage's ``Artefacts``)."""
+    names = site_globals(model, settings, artefacts)
     return {f.name: getattr(names, f.name) for f in dataclasses.fields(names)}
 
 

@@ -24,8 +24,8 @@ from ..cache import Fingerprinter, PageReuse, code_digest, templates_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
 from ..settings import PublishSettings
+from .artefacts import Artefacts
 from .assets import write_assets
-from .booklets import Booklets
 from .charts import ChartRenderer
 from .contexts import (
     ChangelogContext,
@@ -60,7 +60,7 @@ class _SiteBuild:
     charts: ChartRenderer
     publication: object | None  # opendata.Publication
     reuse: PageReuse | None
-    booklets: Booklets
+    artefacts: Artefacts
 
 
 _build: _SiteBuild | None = None
@@ -74,7 +74,7 @@ def _current() -> _SiteBuild:
 
 def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
                charts: ChartRenderer | None = None, publication=None, reuse: PageReuse | None = None,
-               booklets: Booklets | None = None) -> ChartRenderer:
+               artefacts: Artefacts | None = None) -> ChartRenderer:
     from pelican import Pelican
     from pelican.settings import configure_settings
 
@@ -82,15 +82,15 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
     values = {k: v for k, v in copy.deepcopy(settings.pelican).items()  # Pelican changes its settings as it runs
               if not k.startswith("DPS_")}
     charts = charts or ChartRenderer(None)
-    booklets = booklets or Booklets()
-    values.update(pelican_overrides(model, settings, content, theme, out, booklets))
+    artefacts = artefacts or Artefacts()
+    values.update(pelican_overrides(model, settings, content, theme, out, artefacts))
     values = configure_settings(values)
     from pelican.log import console
 
     handler = _FailOnError()
     logging.getLogger("pelican").addHandler(handler)
     quiet, console.quiet = console.quiet, True  # the publisher says what happened, in its own words
-    _build = _SiteBuild(model, settings, charts, publication, reuse, booklets)
+    _build = _SiteBuild(model, settings, charts, publication, reuse, artefacts)
     try:
         Pelican(values).run()
     except jinja2.TemplateError as exc:
@@ -107,7 +107,7 @@ def write_site(model: SiteModel, settings: PublishSettings, content: Path, theme
 
 
 def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path, theme: Path, out: Path,
-                      booklets: Booklets | None = None) -> dict:
+                      artefacts: Artefacts | None = None) -> dict:
     return {
         "PATH": str(content),
         "OUTPUT_PATH": str(out),
@@ -121,7 +121,7 @@ def pelican_overrides(model: SiteModel, settings: PublishSettings, content: Path
         "LOAD_CONTENT_CACHE": False,
         "WRITE_SELECTED": [],
         "JINJA_ENVIRONMENT": jinja_environment(),
-        "JINJA_GLOBALS": template_globals(model, settings, booklets),
+        "JINJA_GLOBALS": template_globals(model, settings, artefacts),
         "JINJA_FILTERS": template_filters(model, settings.small_number_threshold, settings.council_area),
         "ARTICLE_PATHS": [WHATS_NEW.rstrip("/")],
         "PAGE_PATHS": ["pages"],
@@ -209,10 +209,10 @@ class DataPagesGenerator:
             for chart in getattr(context, "charts", ()) if not page.easy_read else ():
                 self.charts.write(chart, out / page.path / "charts")
             names = context_names(context)
-            booklets = (self.build.booklets.of(page.path), self.build.booklets.of(page.twin))  # linked, with sizes
+            artefacts = (self.build.artefacts.all_of(page.path), self.build.artefacts.all_of(page.twin))  # linked
             if reuse.try_reuse(page.save_as, fingerprints.of(
                     site_wide, page.path, page.template, page.title, page.twin, page.parent, sorted(names.items()),
-                    booklets), out):
+                    artefacts), out):
                 continue
             template = self._generator.get_template(page.template)
             writer.write_file(page.save_as, template, shared, page=page, page_title=page.title,
