@@ -1,6 +1,6 @@
 """Going live, measured: a releases folder behind Caddy and Azure Blob Storage ($web, Azurite) behind Caddy.
 
-    python bench/hosts.py [--scale 1.0] [--work /tmp/dps-bench-hosts] [--example-only]
+    python bench/hosts.py [--scale 1.0] [--work /tmp/dps-bench-hosts] [--example-only | --county-only]
 
 For the example (data/) and for the county-times-ten data (bench/generate.py at --scale), it builds the site,
 edits one provider and builds again (each build is kept in --work and reused by the next run: delete the folder
@@ -119,10 +119,11 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="the county data's --scale (bench/generate.py)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dps-bench-hosts"))
     parser.add_argument("--example-only", action="store_true", help="measure the example only")
+    parser.add_argument("--county-only", action="store_true", help="measure the county data only")
     args = parser.parse_args(argv)
     work = args.work
     county = work / "data"
-    built = {"the example": sites("example", ROOT / "data", ROOT / "published", work)}
+    built = {} if args.county_only else {"the example": sites("example", ROOT / "data", ROOT / "published", work)}
     if not args.example_only:
         if not (county / "payments.csv").exists():
             subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(county), "--scale",
