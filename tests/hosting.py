@@ -129,9 +129,10 @@ def caddy_config(releases: Path, port: int, data: Path) -> str:
 
 
 @contextmanager
-def caddy(folder: Path, releases: Path):
+def caddy(folder: Path, releases: Path, port: int | None = None):
+    """Caddy serving ``releases`` (again on ``port``, with the same authority, when started again on ``folder``)."""
     program = need("caddy")
-    port = free_port()
+    port = port or free_port()
     config = folder / "Caddyfile"
     config.write_text(caddy_config(releases, port, folder / "data"), encoding="utf-8")
     log = folder / "caddy.log"

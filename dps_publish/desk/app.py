@@ -51,6 +51,8 @@ def routes() -> list[Route]:
         Route("/drafts/{draft}/publish", publication.publish, methods=["POST"]),
         Route("/finish-publication", publication.finish_interrupted, methods=["POST"]),
         Route("/history", publication.history),
+        Route("/live/try-again", publication.try_again, methods=["POST"]),
+        Route("/live/put-back", publication.put_back, methods=["POST"]),
         Route("/templates/{table}.xlsx", files.template_file),
         Route("/preview/{draft}/{path:path}", files.preview_file),
         Route("/assets/{name}", files.asset),

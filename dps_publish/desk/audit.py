@@ -34,6 +34,9 @@ ACTIONS = {
     "publish-without-check": "Published without a check",
     "publication-finished": "Finished an interrupted publication",
     "publication-undone": "Undid an interrupted publication",
+    "went-live": "Went live on the web host",
+    "live-failed": "Could not go live on the web host",
+    "rollback": "Put back the previous version of the public site",
     "draft-discarded": "Discarded a draft",
     "sign-in-failed": "Tried to sign in with a wrong password",
 }

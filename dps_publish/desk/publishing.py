@@ -17,7 +17,13 @@ committed as approved.
 4. **frozen**: what is new in the staging folder moved into ``published/``;
 5. **audit**: the line appended to ``published/audit.jsonl``;
 6. **git**: when the publisher's folder is a git repository, ``data/`` and
-   ``published/`` committed with a message from the audit line.
+   ``published/`` committed with a message from the audit line;
+7. **live**: only when the settings name a web host (``WEB_HOST``): ``output/``
+   sent there by ``hosts.deploy`` and checked from the public address. The
+   publication stands here whether or not this step succeeds: a failure keeps
+   the journal, with the step still to do and why it failed, for "Try again"
+   (``go_live_again``) or the desk's next start to run it again. A new
+   publication replaces such a journal: its own live step sends the newer site.
 
 Before the first step a journal (``<drafts>/publishing.json``) is written, and
 each step is recorded in it when done. Every step can be run again safely, so
@@ -50,7 +56,7 @@ from .config import DeskConfig
 from .drafts import Draft, DraftError, DraftStore, data_digest, table_digests, write_json
 
 JOURNAL = "publishing.json"
-STEPS = ("prepare", "build", "data", "frozen", "audit", "git", "done")
+STEPS = ("prepare", "build", "data", "frozen", "audit", "git", "live", "done")
 REASON_LIMIT = 1000
 REASON_LEAST = 20  # "." or "urgent" says nothing to the public or to whoever reads the history
 
@@ -72,6 +78,8 @@ class Published:
     draft: str
     audit: dict
     committed: bool
+    live: dict | None = None  # what going live did, when the settings name a web host
+    live_error: str | None = None  # why it did not, in words
 
 
 def journal_path(config: DeskConfig) -> Path:
@@ -114,12 +122,19 @@ def can_publish(draft: Draft, settings: PublishSettings, request: PublishRequest
         raise DraftError(f"Write the reason in {REASON_LIMIT} characters or fewer.")
 
 
+def only_live_left(journal: dict | None) -> bool:
+    """A publication done here whose going live failed or was interrupted: only its ``live`` step is left."""
+    return bool(journal) and "git" in journal["done"] and "live" not in journal["done"]
+
+
 def publish(config: DeskConfig, settings: PublishSettings, draft: Draft, request: PublishRequest,
-            on_stage: Callable[[str], None] | None = None) -> Published:
+            on_stage: Callable[[str], None] | None = None, on_live=None) -> Published:
     can_publish(draft, settings, request)
     if table_digests(config.data) != draft.meta.get("started_from"):
         raise DraftError("The published tables have changed since this draft was started (another draft was "
                          "published). Start a new draft and upload your files to it again.")
+    if only_live_left(pending(config)):
+        journal_path(config).unlink()  # this publication's live step sends the newer site
     if pending(config):
         raise DraftError("Another publication has not finished. Restart the desk to finish it first.")
     publication = f"{audit.now()[:10]}-{secrets.token_hex(3)}"
@@ -136,7 +151,7 @@ def publish(config: DeskConfig, settings: PublishSettings, draft: Draft, request
         "done": [],
     }
     write_json(journal_path(config), journal)
-    return _carry_on(config, settings, journal, on_stage)
+    return _carry_on(config, settings, journal, on_stage, on_live=on_live)
 
 
 def _copy_approved(config: DeskConfig, settings: PublishSettings, draft: Draft, request: PublishRequest,
@@ -175,6 +190,8 @@ def recover(config: DeskConfig, settings: PublishSettings, on_stage=None,
     journal = pending(config)
     if journal is None:
         return None
+    if only_live_left(journal):
+        return _live_again_words(go_live_again(config, settings, who or journal["by"]))
     try:
         result = _carry_on(config, settings, journal, on_stage, recovering=who or journal["by"])
         return "finished", f"The publication of draft {result.draft} that was interrupted has been finished."
@@ -188,6 +205,48 @@ def recover(config: DeskConfig, settings: PublishSettings, on_stage=None,
                           f"{why}. The published tables and site are as they were before it.")
 
 
+def go_live_again(config: DeskConfig, settings: PublishSettings, who: str, on_live=None) -> Published:
+    """Run only the ``live`` step of the publication whose going live failed or was interrupted."""
+    journal = pending(config)
+    if not only_live_left(journal):
+        raise DraftError("There is no publication waiting to go live: the public site already shows the last one.")
+    draft = DraftStore(config.drafts).get(journal["draft"])
+    line = next((line for line in reversed(audit.read(config.audit_log))
+                 if line.get("publication") == journal["publication"] and line["action"].startswith("publish")), {})
+    return _live_step(config, settings, journal, draft, line, who, on_live)
+
+
+def _live_again_words(result: Published) -> tuple[str, str]:
+    from .going_live import live_words
+
+    if result.live_error:
+        return "live-failed", (f"The publication of draft {result.draft} is done here, but it could not go live: "
+                               f"{result.live_error}")
+    return "live", f"The publication of draft {result.draft} has gone live. {live_words(result.live)}"
+
+
+def _live_step(config: DeskConfig, settings: PublishSettings, journal: dict, draft: Draft, line: dict, who: str,
+               on_live) -> Published:
+    from .going_live import LiveFailed, go_live
+
+    committed = bool((draft.meta.get("published") or {}).get("committed"))
+    live, error = None, None
+    try:
+        live = go_live(config, settings, journal["publication"], who, **(on_live or {}))
+    except LiveFailed as exc:
+        error = str(exc)
+    if error is None:
+        audit.append(config.audit_log, {"action": "went-live", "who": who, "draft": draft.id,
+                                        "publication": journal["publication"], **live})
+        journal_path(config).unlink(missing_ok=True)
+    else:
+        journal["live_error"], journal["live_failed_at"] = error, audit.now()
+        write_json(journal_path(config), journal)
+        audit.append(config.audit_log, {"action": "live-failed", "who": who, "draft": draft.id,
+                                        "publication": journal["publication"], "problem": error})
+    return Published(journal["publication"], draft.id, line, committed, live, error)
+
+
 def _staging(config: DeskConfig, journal: dict) -> Path:
     return config.drafts / ".publishing" / journal["publication"] / "published"
 
@@ -197,7 +256,7 @@ def _approved_copy(config: DeskConfig, publication: str) -> Path:
 
 
 def _carry_on(config: DeskConfig, settings: PublishSettings, journal: dict, on_stage,
-              recovering: str | None = None) -> Published:
+              recovering: str | None = None, on_live=None) -> Published:
     draft = DraftStore(config.drafts).get(journal["draft"])
     staging = _staging(config, journal)
     approved = _approved_copy(config, journal["publication"])
@@ -233,6 +292,8 @@ def _carry_on(config: DeskConfig, settings: PublishSettings, journal: dict, on_s
     draft.change(state="published", published={"publication": journal["publication"], "at": line["at"],
                                                "by": journal["by"], "committed": committed})
     shutil.rmtree(staging.parent, ignore_errors=True)
+    if settings.web_host is not None:
+        return _live_step(config, settings, journal, draft, line, recovering or journal["by"], on_live)
     journal_path(config).unlink(missing_ok=True)
     return Published(journal["publication"], draft.id, line, committed)
 

@@ -21,8 +21,9 @@ from ..settings import SettingsError
 from . import audit
 from .config import DeskConfig
 from .drafts import DraftError, DraftStore, write_json
+from .going_live import LiveFailed, live_words, put_back, rollback_words, step_words
 from .jobs import LOCK
-from .publishing import PublishRequest, publish, recover
+from .publishing import PublishRequest, go_live_again, publish, recover
 
 STAGE_WORDS = {stage.name: stage.words for stage in STAGES}
 
@@ -42,6 +43,20 @@ def main(job_file: str) -> int:
         status["stages"].append(name)
         say(stage=name, stage_words=STAGE_WORDS.get(name, name))
 
+    shown = {}
+
+    def on_progress(step: str, done: int, of: int) -> None:  # a status write every tenth of the way, not every file
+        tenth = done * 10 // max(of, 1)
+        if shown.get(step) != tenth:
+            shown[step] = tenth
+            say(stage="live", stage_words=step_words(step, done, of))
+
+    def on_plan(summary: str) -> None:
+        say(stage="live", plan=summary, stage_words=f"Going live: {summary}")
+
+    on_stage.live = {"on_progress": on_progress, "on_plan": on_plan}
+    on_stage.said = say
+
     config = DeskConfig.from_dict(job["config"])
     config.drafts.mkdir(parents=True, exist_ok=True)
     with open(config.drafts / LOCK, "a") as lock:
@@ -54,6 +69,8 @@ def main(job_file: str) -> int:
             message = run(job, config, on_stage)
             say(state="done", message=message)
             return 0
+        except LiveFailed as exc:
+            say(state="failed", live_failed=True, message=str(exc))
         except (DraftError, BuildError) as exc:
             say(state="failed", message=str(exc))
         except DataProblems as exc:
@@ -75,6 +92,11 @@ def run(job: dict, config: DeskConfig, on_stage) -> str:
     if job["kind"] == "recover":
         outcome = recover(config, settings, on_stage, who=job["who"])
         return outcome[1] if outcome else "Nothing needed finishing."
+    if job["kind"] == "live":
+        return _said(on_stage, go_live_again(config, settings, job["who"], on_stage.live))
+    if job["kind"] == "rollback":
+        back = put_back(config, settings, job["who"], job["options"]["reason"], on_stage.live["on_progress"])
+        return rollback_words(back)
     draft = store.get(job["draft"])
     if job["kind"] == "preview":
         from .. import pipeline
@@ -90,10 +112,22 @@ def run(job: dict, config: DeskConfig, on_stage) -> str:
     if job["kind"] == "publish":
         options = job["options"]
         result = publish(config, settings, draft, PublishRequest(job["who"], options.get("freeze"),
-                                                                 options.get("reason")), on_stage)
+                                                                 options.get("reason")), on_stage, on_stage.live)
         committed = " and committed to git" if result.committed else ""
-        return f"Draft {draft.id} is published{committed}."
+        return _said(on_stage, result, f"Draft {draft.id} is published{committed}.")
     raise ValueError(f"not a desk job: {job['kind']}")
+
+
+def _said(on_stage, result, published: str = "") -> str:
+    """The words for a publication's live step; a failed one leaves the publication standing and says why."""
+    if result.live_error:
+        on_stage.said(live_failed=True, live_error=result.live_error)
+        return (published + " It is published on this computer, but it did not go live. "
+                if published else "") + result.live_error
+    if result.live:
+        on_stage.said(live=result.live, live_error=None, live_failed=False)
+        return (published + " " if published else "") + live_words(result.live)
+    return published
 
 
 if __name__ == "__main__":  # pragma: no cover

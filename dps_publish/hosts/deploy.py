@@ -74,8 +74,10 @@ def target_of(settings) -> Target:
 
 
 def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run: bool = False,
-           reason: str | None = None, by: str | None = None, on_progress: Progress | None = None) -> Outcome:
-    """Make the site in ``site`` live at ``target`` (or, with ``dry_run``, say what that would do)."""
+           reason: str | None = None, by: str | None = None, on_progress: Progress | None = None,
+           on_plan: Callable[[Plan], None] | None = None) -> Outcome:
+    """Make the site in ``site`` live at ``target`` (or, with ``dry_run``, say what that would do). ``on_plan`` is
+    told the plan before anything is sent (the desk shows it while sending)."""
     progress = on_progress or (lambda step, done, of: None)
     with _driver(target, secrets) as driver:
         try:
@@ -92,6 +94,8 @@ def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run
             return outcome
         if blockers:
             raise HostError(" ".join(blockers) + " Nothing was sent; the public site is unchanged.")
+        if on_plan is not None:
+            on_plan(plan)
         log, kept = DeployLog(cache), KeptReleases(cache)
         if plan.nothing_to_do:
             outcome.action, outcome.release = "up-to-date", state.live.release

@@ -95,8 +95,9 @@ def make_plan(new: Manifest, live: Manifest | None, pending: Manifest | None = N
     dirty = _touched_by(pending, live_files)
     upload = [e for e in new.files if live_files.get(e.path) != e or e.path in dirty]
     removed = sorted(set(live_files) - new.paths)
-    if removed and live is not None and _too_many(len(removed), len(live_files)) and not _given(confirmed_reason):
-        raise DeletionsRefused(removed, len(live_files))
+    lost = [p for p in removed if kind_of(p) != "search-index"]  # a new search index has new names: not a loss
+    if lost and live is not None and _too_many(len(lost), len(live_files)) and not _given(confirmed_reason):
+        raise DeletionsRefused(lost, len(live_files))
     earlier_leftovers = set(live.leftovers) if live else set()
     stray = {p for p in dirty if p not in live_files}  # added by the interrupted release
     delete = sorted((earlier_leftovers | stray) - new.paths - set(removed))

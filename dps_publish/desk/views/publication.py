@@ -11,9 +11,10 @@ from .. import audit
 from ..approvals import approval_refusal, approvers_words, is_approver
 from ..drafts import Draft, DraftError
 from ..freezing import freezable_rounds
+from ..going_live import public_now
 from ..jobs import Busy
 from ..previews import start_pages
-from ..publishing import NotAllowed, PublishRequest, can_publish
+from ..publishing import NotAllowed, PublishRequest, can_publish, only_live_left, pending
 from ..tasks import preview_ready
 from ..web import Desk, signed_in
 from .checking import refuse_while_held
@@ -70,7 +71,7 @@ async def status_json(request: Request, desk: Desk):
         raise HTTPException(404, "There is no such build.")
     words = {s.name: s.words for s in pipeline.STAGES}
     return JSONResponse({"state": job["state"], "stage": job.get("stage"),
-                         "stage_words": words.get(job.get("stage") or "", ""), "message": job.get("message", "")})
+                         "stage_words": words.get(job.get("stage") or "", job.get("stage_words") or ""), "message": job.get("message", "")})
 
 
 def _approval_page(request: Request, desk: Desk, draft: Draft, status: int = 200, error: str | None = None):
@@ -134,7 +135,8 @@ async def approve(request: Request, desk: Desk):
 async def publish_page(request: Request, desk: Desk):
     draft = desk.draft(request)
     return desk.page(request, "publish.html", draft=draft, check=draft.check, errors={},
-                     rounds=freezable_rounds(draft.data, desk.config.frozen), reason="")
+                     rounds=freezable_rounds(draft.data, desk.config.frozen), reason="",
+                     public=public_now(desk.config, desk.settings))
 
 
 @signed_in
@@ -156,7 +158,7 @@ async def publish(request: Request, desk: Desk):
         status = 403 if isinstance(exc, NotAllowed) else status
     if errors:
         return desk.page(request, "publish.html", status=status, draft=draft, check=draft.check, errors=errors,
-                         rounds=rounds, reason=reason or "")
+                         rounds=rounds, reason=reason or "", public=public_now(desk.config, desk.settings))
     return start_job(request, desk, draft, "publish", freeze=freeze, reason=reason)
 
 
@@ -177,5 +179,62 @@ async def finish_interrupted(request: Request, desk: Desk):
 
 @signed_in
 async def history(request: Request, desk: Desk):
+    return _history_page(request, desk)
+
+
+def _history_page(request: Request, desk: Desk, status: int = 200, error: str | None = None, reason: str = ""):
     log = desk.config.audit_log
-    return desk.page(request, "history.html", lines=list(reversed(audit.read(log))), broken=audit.verify(log))
+    who = desk.person(request)
+    journal = pending(desk.config)
+    waiting = journal if only_live_left(journal) else None
+    job = desk.jobs.status(request.query_params.get("job", ""))
+    if job is not None and job.get("kind") not in ("rollback", "live"):
+        job = None
+    return desk.page(request, "history.html", status=status, lines=list(reversed(audit.read(log))),
+                     broken=audit.verify(log), public=public_now(desk.config, desk.settings), waiting=waiting,
+                     can_try_again=waiting is not None and _may_try_again(desk, who, waiting),
+                     can_put_back=is_approver(who, desk.settings.desk.approvers), job=job, error=error,
+                     reason=reason)
+
+
+def _may_try_again(desk: Desk, who: str, journal: dict) -> bool:
+    """Whoever published it, or an approver: trying again sends what was already published, nothing new."""
+    return who == journal["by"] or is_approver(who, desk.settings.desk.approvers)
+
+
+@signed_in
+async def try_again(request: Request, desk: Desk):
+    await desk.form(request)
+    who = desk.person(request)
+    journal = pending(desk.config)
+    if not only_live_left(journal):
+        return desk.redirect(request, "/history")
+    if not _may_try_again(desk, who, journal):
+        raise HTTPException(403, f"Only {journal['by']}, who published it, or the people named in DESK_APPROVERS in "
+                                 f"the settings file ({approvers_words(desk.settings.desk.approvers)}) can try "
+                                 "sending it to the web host again. Ask one of them.")
+    try:
+        job = desk.jobs.start("live", journal["draft"], who)
+    except Busy:
+        return _history_page(request, desk, 409, "Something is being built or published now. Wait for it to "
+                                                 "finish, then try again.")
+    return desk.redirect(request, f"/drafts/{journal['draft']}/status?job={job}")
+
+
+@signed_in
+async def put_back(request: Request, desk: Desk):
+    fields = await desk.form(request)
+    who = desk.person(request)
+    reason = fields.get("reason", "").strip()
+    if not is_approver(who, desk.settings.desk.approvers):
+        raise HTTPException(403, "Only the people named in DESK_APPROVERS in the settings file can put back the "
+                                 f"previous version ({approvers_words(desk.settings.desk.approvers)}). Ask one of them.")
+    if len(reason) < 10:
+        return _history_page(request, desk, 400, "Say why the previous version is put back, in a sentence (at least "
+                                                 "10 characters): it is kept in the history.", reason)
+    try:
+        job = desk.jobs.start("rollback", None, who, reason=reason)
+    except Busy:
+        return _history_page(request, desk, 409, "Something is being built or published now. Wait for it to "
+                                                 "finish, then try again.", reason)
+    return desk.redirect(request, f"/history?job={job}#public-site")
