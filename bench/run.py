@@ -7,7 +7,7 @@ reports: validate time; cold build; rebuild with nothing changed; rebuild
 after editing one provider; peak memory (the largest process); pages and
 files written; charts drawn; and our cell checks beside frictionless' row-by-row
 validation of the same normalised payments table, as a ratio. Timings live
-here, never in the tests.
+here, never in the tests. Going live to a web host is measured by bench/hosts.py.
 """
 
 from __future__ import annotations
