@@ -23,6 +23,7 @@ from test_desk_integrity import config_of, draft_of, providers_with_phone
 
 from dps_publish.desk import audit
 from dps_publish.desk.drafts import write_json
+from dps_publish.desk.jobs import Jobs
 from dps_publish.desk.publishing import journal_path, pending, recover
 from dps_publish.hosts.keep import KeptReleases
 
@@ -86,6 +87,7 @@ def story(tmp_path_factory) -> Story:
             told.pages["publish page"] = _text(jo.get(f"/drafts/{first}/publish"))
             jo.post(f"/drafts/{first}/publish", {"mode": "checked"})
             told.pages["first"] = _text(jo.wait_for_job(first))
+            told.status["first job"] = Jobs(config).latest()
             read_now("first")
             told.pages["history after first"] = _text(jo.get("/history"))
 
@@ -133,6 +135,9 @@ def test_publishing_sends_the_site_live_and_says_how_many_files_were_checked(sto
     page = story.pages["first"]
     assert "is published" in page and "Live at https://dps.example.org" in page, page[-3000:]
     assert re.search(r"[1-9][\d,]* files checked from the public address", page)
+    job = story.status["first job"]  # what the progress page showed before and while sending
+    assert re.fullmatch(r"[1-9][\d,]* files to upload, [\d.]+ [kM]B; 0 to delete", job["plan"]), job
+    assert job["stage"] == "live" and job["stage_words"].startswith("Checking ")
     assert story.read["first"] == []  # every file from Caddy has the manifest's bytes, type and cache header
     [went] = [line for line in story.audit if line["action"] == "went-live"][:1]
     assert went["release"] == story.live["first"] and went["who"] == "Jo Bloggs"
