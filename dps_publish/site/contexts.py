@@ -27,7 +27,6 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 from markupsafe import Markup
 from pelican.contents import Article
@@ -365,8 +364,6 @@ class BookletContext:
     part: int  # this part's number, from 1
     parts: int  # how many parts the booklet is in (1: it is whole)
     body: Markup  # the easy-read page's own content for this part, as the page renders it
-    css: Markup  # the theme's booklet.css
-    fonts: Mapping[str, Path]  # the font files to embed, by weight (normal, bold)
     date: dt.date  # the date of the data
     date_words: str  # "31 March 2023"
     address: str  # the easy-read page on the web
