@@ -170,31 +170,8 @@ def test_the_check_of_a_booklet_against_its_page_can_fail(example_build, tmp_pat
 
 def tagged_text_sizes(page) -> list[float]:
     """The size in points of every piece of tagged text on the page, as the content stream draws it."""
-    sizes, stack, ctm, tm, size, marked = [], [], pikepdf.Matrix(), pikepdf.Matrix(), 0.0, []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
-        if op == "q":
-            stack.append(ctm)
-        elif op == "Q":
-            ctm = stack.pop()
-        elif op == "cm":
-            ctm = pikepdf.Matrix(*map(float, operands)) @ ctm
-        elif op == "BDC":
-            marked.append(isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1])
-        elif op == "BMC":
-            marked.append(False)
-        elif op == "EMC":
-            marked.pop()
-        elif op == "Tf":
-            size = float(operands[1])
-        elif op == "BT":
-            tm = pikepdf.Matrix()
-        elif op == "Tm":
-            tm = pikepdf.Matrix(*map(float, operands))
-        elif op in ("Tj", "TJ", "'", '"') and marked and marked[-1]:
-            drawn = tm @ ctm
-            sizes.append(size * math.hypot(drawn.c, drawn.d))
-    return sizes
+    runs, _ = page_layout(page)
+    return [size for _, _, size in runs]
 
 
 def figures(node, found: list) -> list:
