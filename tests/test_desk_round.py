@@ -24,7 +24,8 @@ NEW_PROVIDER = {
     "phone": "01622 000 321",
     "email": "hello@orchard-tandems.example.org",
     "description": "A cycling club with adapted bikes, trikes and tandems, riding quiet lanes in small groups.",
-    "easy_read_description": "We ride bikes together. We have bikes for everyone.", "main_contact_name": "Ivy Lark"}
+    "easy_read_description": "We ride bikes together. We have bikes for everyone.", "last_checked": "2024-01-15",
+    "main_contact_name": "Ivy Lark"}
 NEW_LISTING = {
     "programme_id": "everyday-life-activities", "lot_id": "1a", "provider_id": "orchard-tandems",
     "round_id": "2023-04-second", "status": "awarded", "left_date": "", "districts": "Ashford; Maidstone",
