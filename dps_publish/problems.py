@@ -66,6 +66,7 @@ CODES = {
     # the built pages
     "naming-register": "a word from the naming register where it must not be",
     "easy-read-sentence-too-long": "an easy-read sentence of more than 15 words",
+    "booklet-unprintable": "a letter the easy-read booklets' font cannot print",
 }
 
 

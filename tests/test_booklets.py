@@ -538,3 +538,17 @@ def test_a_theme_still_styling_booklets_with_css_is_told_what_replaces_it(exampl
     (theme / "static" / "css" / "booklet.css").write_text("h1 { font-size: 40pt; }", encoding="utf-8")
     with pytest.raises(BuildError, match=r"booklet\.css is no longer read.*templates/booklet\.typ"):
         BookletMaker(result.model, load_settings(ROOT / "pelicanconf.py"), theme)
+
+
+def test_a_letter_the_booklets_font_cannot_print_stops_the_build_naming_its_cell(data_copy, tmp_path):
+    header, rows = read_rows(data_copy / "providers.csv")
+    rows[2]["name"] = "Lotus \u6587\u5316 Arts"  # two Chinese characters Liberation Sans does not have
+    write_rows(data_copy / "providers.csv", header, rows)
+    with pytest.raises(DataProblems) as stopped:
+        build_site(data_copy, tmp_path / "output")
+    found = [p for p in stopped.value.problems if p.code == "booklet-unprintable"]
+    assert [(p.file, p.row, p.column) for p in found] == [("providers.csv", 4, "name")] * 2, found
+    words = " ".join(p.message for p in found)
+    assert '"\u6587" (U+6587)' in words and '"\u5316" (U+5316)' in words and "Liberation Sans" in words
+    assert "Traceback" not in str(stopped.value)
+

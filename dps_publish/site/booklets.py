@@ -421,6 +421,9 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                     elif document.key not in {d.key for d in new}:
                         new.append(document)
             new_documents += new
+            unprintable = unprintable_problems(new, printable_characters(maker.fonts), tables or {})
+            if unprintable:
+                raise DataProblems(unprintable)
             for fresh in _lay_out_all(renderer, new, processes):
                 laid[fresh.key] = fresh
                 result.rendered += 1
@@ -498,6 +501,52 @@ def _known_booklet(entry: Path, renderer: _Renderer) -> list[tuple[BookletDocume
 
 
 # --- the checks, on the PDFs' own text ---------------------------------------------------------------------------
+
+
+def printable_characters(fonts: dict[str, Path]) -> frozenset[str]:
+    """Every character the booklets' font files can draw (white space and the layout's own marks count too)."""
+    from fontTools.ttLib import TTFont
+
+    drawn: set[str] = set()
+    for path in fonts.values():
+        with TTFont(path, lazy=True) as font:
+            drawn.update(chr(code) for code in font.getBestCmap())
+    return frozenset(drawn)
+
+
+def unprintable_problems(documents: Iterable[BookletDocument], printable: frozenset[str], tables) -> list[Problem]:
+    """A booklet must be able to print every letter of its words (PDF/UA refuses a letter its font lacks, and a
+    reader would see an empty box): each letter it cannot, placed on the cell it came from."""
+    missing: set[str] = set()
+    for document in documents:
+        for block in text_blocks(document.html.encode()):
+            missing.update(c for c in block.text if c not in printable and not c.isspace())
+    problems: list[Problem] = []
+    for character in sorted(missing):
+        message = (f'the easy-read booklet cannot print "{character}" (U+{ord(character):04X}): its font, Liberation '
+                   "Sans, has no such letter, so the printed booklet would show an empty box. Write the text with "
+                   "letters the font has (Latin, Greek or Cyrillic), or leave the character out.")
+        cell = _cell_holding(tables, character)
+        if cell:
+            table, row, column = cell
+            problems.append(table.header.place(Problem(table.file, row, column, "booklet-unprintable",
+                                                       str(table.typed.at[row, column]), message)))
+        else:
+            problems.append(Problem("booklets", None, None, "booklet-unprintable", character, message))
+    return problems
+
+
+def _cell_holding(tables, character: str):
+    """The first cell of the tables, as typed, with ``character`` in it."""
+    for table in tables.values():
+        for column in table.typed.columns:
+            values = table.typed[column]
+            if values.dtype != object and str(values.dtype) not in ("string", "str"):
+                continue
+            hits = values[values.astype(str).str.contains(character, regex=False)]
+            if len(hits):
+                return table, int(hits.index[0]), column
+    return None
 
 
 def booklet_problems(texts: Iterable[str], name: str, naming: tuple[NamingTerm, ...], explained: set[str],
