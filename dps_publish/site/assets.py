@@ -64,6 +64,7 @@ ICONS = {
     "words": Icon("1F4D6", "An open book"),
     "announce": Icon("1F4E2", "A loudspeaker"),
     "print": Icon("1F5A8", "A printer"),
+    "listen": Icon("1F3A7", "Headphones"),
 }
 
 

@@ -110,6 +110,13 @@ def public_address(settings: PublishSettings) -> str:
     return str(settings.pelican.get("SITEURL") or settings.site_url).rstrip("/")
 
 
+def read_aloud(page: Page) -> bool:
+    """Whether the page is also made as a recording (``site/audio.py``): its booklet then says where to listen."""
+    from .artefacts import KINDS  # the stage that runs every kind, booklets among them
+
+    return any(kind.name == "audio" and kind.chosen([page]) for kind in KINDS)
+
+
 def booklet_title(page: Page) -> str:
     return "About this support" if page.template == "er_home" else page.title
 
@@ -208,7 +215,7 @@ class BookletMaker:
     def documents(self, page: Page, parts: int) -> list[BookletDocument]:
         documents = []
         for context in self.contexts(page, parts):
-            html = self.env.get_template(DOCUMENT).render(**context_names(context))
+            html = self.env.get_template(DOCUMENT).render(**context_names(context), listen=read_aloud(page))
             typst = typst_document(html, self.style)
             documents.append(BookletDocument(html, hashlib.sha256((self.salt + typst.source).encode()).hexdigest(),
                                              typst.source, typst.date))
