@@ -134,3 +134,17 @@ def test_the_changelog_files_carry_from_and_to_after_the_old_columns(tmp_path):
     assert (rows[1]["field"], rows[1]["before"]) == ("", "")
     records = json.loads((tmp_path / "changelog.json").read_text(encoding="utf-8"))
     assert records[0]["text"].endswith("£9,547,321.") and records[1]["before"] is None
+
+
+def test_a_column_added_or_removed_is_said_once_not_as_a_change_to_every_row():
+    added = tables(providers={"last_checked": "2026-11-02"})
+    changes = compare(tables(), added)
+    change = only(changes, "column-added")
+    assert change.table == "providers" and change.field == "last_checked"
+    assert "new column, last_checked (last checked)" in change.text
+    assert [c.kind for c in changes] == ["column-added"]  # no row is said to have changed
+    removed = only(compare(added, tables()), "column-removed")
+    assert "no longer has the column last_checked" in removed.text
+    summary = ChangeSummary("round r1 as published (version 1.0.0)", changes)
+    assert "No changes" not in "\n".join(summary.lines())
+    assert [heading for heading, _ in summary.sections()] == [KIND_HEADINGS["column-added"]]

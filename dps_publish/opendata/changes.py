@@ -28,7 +28,8 @@ class Change:
 
     kind: str  # provider-joined, provider-left, provider-suspended, provider-back, listing-moved, listing-changed,
     #            lot-closed, lot-reopened, lot-changed, round-added, round-awarded, round-changed,
-    #            figure-revised, figure-added, figure-removed, provider-details-changed
+    #            figure-revised, figure-added, figure-removed, provider-details-changed, column-added,
+    #            column-removed
     text: str
     table: str = ""
     key: str = ""
@@ -59,6 +60,7 @@ def compare(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> list[Chan
     changes += _round_changes(old, new, say)
     changes += _figure_changes(old, new)
     changes += _provider_detail_changes(old, new, say)
+    changes += _column_changes(old, new)
     return sorted(set(changes), key=Change.sort_key)
 
 
@@ -288,6 +290,24 @@ def _provider_detail_changes(old, new, say: Sayer) -> list[Change]:
                               f"{row['name']}: {field_words(field)} changed from {say.value(field, previous[field])} "
                               f"to {say.value(field, row[field])}.",
                               "providers", key[0], field, previous[field], row[field]))
+    return out
+
+
+def _column_changes(old, new) -> list[Change]:
+    """A column added to or removed from a published table: a data user's scripts notice it before any row."""
+    out = []
+    for table in TABLES:
+        if not old.get(table) or not new.get(table):  # a table new or gone is said by its rows, not its columns
+            continue
+        before, after = list(old[table][0]), list(new[table][0])
+        for field in after:
+            if field not in before:
+                out.append(Change("column-added", f"The {table} table has a new column, {field} "
+                                  f"({field_words(field)}).", table, field, field))
+        for field in before:
+            if field not in after:
+                out.append(Change("column-removed", f"The {table} table no longer has the column {field} "
+                                  f"({field_words(field)}).", table, field, field))
     return out
 
 

@@ -38,6 +38,8 @@ KIND_HEADINGS = {
     "figure-added": "Money figures added",
     "figure-removed": "Money figures removed",
     "provider-details-changed": "Provider details changed",
+    "column-added": "Columns added to the open data",
+    "column-removed": "Columns removed from the open data",
 }
 FIRST_COUNTS = {"programmes": ("programme", "programmes"), "lots": ("lot", "lots"), "rounds": ("round", "rounds"),
                 "providers": ("provider", "providers"), "listings": ("listing", "listings"), "pages": ("page", "pages")}
