@@ -16,6 +16,7 @@ from pathlib import Path
 from .base import Driver, HostError
 from .config import WebHost
 from .drivers import open_driver
+from .failures import check_failure, failure_in_words, failure_of
 from .keep import KeptReleases
 from .log import DeployLog
 from .manifest import Manifest, ManifestError, manifest_of, release_id
@@ -86,14 +87,14 @@ def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run
             new = _manifest(site, state.live)
             plan = make_plan(new, state.live, state.pending, reason)
         except HostError as exc:
-            raise HostError(secrets.redact(str(exc))) from None
+            raise HostError(_in_words(exc, target, secrets)) from None
         notes = _notes(driver, state)
         outcome = Outcome("dry-run", driver.where, target.address, plan.release.release,
                           state.live.release if state.live else None, plan, notes=notes + blockers)
         if dry_run:
             return outcome
         if blockers:
-            raise HostError(" ".join(blockers) + " Nothing was sent; the public site is unchanged.")
+            raise HostError(_blocked(blockers, target, secrets))
         if on_plan is not None:
             on_plan(plan)
         log, kept = DeployLog(cache), KeptReleases(cache)
@@ -111,7 +112,7 @@ def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run
         if state.live is not None and kept.manifest(state.live.release) is None:
             outcome.notes.append(f"The release the public read before ({state.live.release}) is not kept on this "
                                  "computer: it can be put back only where the host keeps it.")
-        _send(driver, plan, site, secrets, progress, before="going live")
+        _send(driver, plan, site, target, secrets, progress, before="going live")
         outcome.verification = _switch_and_verify(driver, plan, site, target, secrets, kept, log, by,
                                                   "deploy", progress)
         outcome.action = "live"
@@ -128,7 +129,10 @@ def rollback(target: Target, secrets: Secrets, cache: Path, *, reason: str, to: 
     progress = on_progress or (lambda step, done, of: None)
     log, kept = DeployLog(cache), KeptReleases(cache)
     with _driver(target, secrets) as driver:
-        state = driver.state()
+        try:
+            state = driver.state()
+        except HostError as exc:
+            raise HostError(_in_words(exc, target, secrets)) from None
         if state.live is None:
             raise HostError(f"Nothing has gone live at {driver.where} yet, so there is nothing to put back.")
         wanted = to or log.live_before(state.live.release, driver.where) or _older(state.kept, state.live.release) \
@@ -158,7 +162,7 @@ def rollback(target: Target, secrets: Secrets, cache: Path, *, reason: str, to: 
             outcome.verification = verification
             return outcome
         site = kept.site(wanted)
-        _send(driver, plan, site, secrets, progress, before="putting back the previous version")
+        _send(driver, plan, site, target, secrets, progress, before="putting back the previous version")
         outcome.verification = _switch_and_verify(driver, plan, site, target, secrets, kept, log, by, "rollback",
                                                   progress, reason=reason)
         return outcome
@@ -175,7 +179,7 @@ class _driver:
         try:
             self.driver = open_driver(self.target.host, self.secrets)
         except HostError as exc:
-            raise HostError(self.secrets.redact(str(exc))) from None
+            raise HostError(_in_words(exc, self.target, self.secrets)) from None
         return self.driver
 
     def __exit__(self, *exc) -> None:
@@ -204,15 +208,36 @@ def _notes(driver: Driver, state) -> list[str]:
     return []
 
 
-def _send(driver: Driver, plan: Plan, site: Path, secrets: Secrets, progress: Progress, before: str) -> None:
+def _send(driver: Driver, plan: Plan, site: Path, target: Target, secrets: Secrets, progress: Progress,
+          before: str) -> None:
     try:
         driver.begin(plan)
         for done, entry in enumerate(plan.upload, start=1):
             driver.put(entry, site / entry.path)
             progress("upload", done, len(plan.upload))
     except Exception as exc:  # a driver's library may fail in its own way (a dropped connection): said in words
-        raise DeployFailed(secrets.redact(f"{_what(exc)} while {before}, at {driver.where}. The public site still "
-                                          "shows the previous version. Try again."), switched=False) from None
+        raise DeployFailed(_in_words(exc, target, secrets, f"{_what(exc)} while {before}, at {driver.where}"),
+                           switched=False) from None
+
+
+def _in_words(exc: BaseException, target: Target, secrets: Secrets, detail: str | None = None) -> str:
+    """What went wrong, led by the plain words of ``failures.py`` where the failure is the web host's, then what the
+    public sees and what to do; redacted. Anything else (no built site, a manifest that cannot be read) as it is."""
+    failure = failure_of(exc, target.host)
+    if failure.kind == "other" and detail is None:
+        return secrets.redact(str(exc))
+    detail = detail or _what(exc)
+    said = f"{detail.rstrip('.')}. Try again." if failure.kind == "other" else failure.words(detail)
+    if "previous version" in said or "unchanged" in said:
+        return secrets.redact(said)
+    return secrets.redact(f"{said} The public site still shows the previous version.")
+
+
+def _blocked(blockers: list[str], target: Target, secrets: Secrets) -> str:
+    detail = " ".join(blockers)
+    failure = failure_in_words(detail, target.host)
+    said = detail if failure.kind == "other" else failure.words(detail)
+    return secrets.redact(f"{said} Nothing was sent; the public site is unchanged.")
 
 
 def _what(exc: BaseException) -> str:
@@ -231,8 +256,8 @@ def _switch_and_verify(driver: Driver, plan: Plan, site: Path, target: Target, s
     try:
         driver.switch(plan)
     except Exception as exc:  # as in _send
-        raise DeployFailed(secrets.redact(f"{_what(exc)} while switching to the new version at {driver.where}. The "
-                                          "public site still shows the previous version. Try again.")) from None
+        raise DeployFailed(_in_words(exc, target, secrets, f"{_what(exc)} while switching to the new version at "
+                                                           f"{driver.where}")) from None
     verification = _verify(plan, target, site, secrets, progress)
     if not verification.ok:
         put_back = previous is not None and _put_back(driver, previous, plan, kept, secrets)
@@ -313,8 +338,10 @@ def _failed_check(verification: Verification, target: Target, secrets: Secrets, 
     else:
         now = ("The previous version could not be put back: the public site may show the new version with faults. "
                "Run dps-publish rollback, or ask IT to check the web host.")
-    return secrets.redact(f"The new version {what} but the check from {target.check_address} found problems: "
-                          f"{shown}{more}. {now}")
+    failure = check_failure(verification.problems, target.check_address)
+    lead = failure.lead[:1].upper() + failure.lead[1:]
+    return secrets.redact(f"{lead}. The new version {what} but the check from {target.check_address} found "
+                          f"problems: {shown}{more}. {now} {failure.todo}")
 
 
 def _older(releases: tuple[str, ...], live: str) -> str | None:
