@@ -7,6 +7,7 @@ traceback. A tiny site (three files) keeps each case to a second or so.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -155,3 +156,17 @@ def test_the_check_words_every_kind_of_problem_it_reports():
     }
     for problem, lead in cases.items():
         assert check_failure([problem], site).lead == lead
+
+
+def test_azure_refusing_the_key_is_the_web_host_refusing_it(tmp_path):
+    from object_store_support import azurite, planted_key
+
+    with azurite(tmp_path / "azurite", {"dpsfailures": planted_key("right")}) as store:
+        setting = {"kind": "azure", "account": "dpsfailures", "endpoint": f"http://127.0.0.1:{store.port}/dpsfailures",
+                   "verify_url": "http://127.0.0.1:1"}
+        wrong = planted_key(PLANTED)
+        said = _said(_site(tmp_path), setting, {"account_key": wrong}, tmp_path / "cache")
+    assert said.startswith("The web host refused the key: "), said
+    assert re.search(r"\(Azure said (Authentication|Authorization)\w+\)", said), said
+    assert "DPS_WEB_HOST_SSH_KEY" not in said and "IT can give a new key" in said
+    assert wrong not in said

@@ -76,7 +76,7 @@ def failure_of(exc: BaseException, host: WebHost) -> Failure:
             return host_key_refused()
         if names & {"AuthenticationException", "ClientAuthenticationError"} or _code(error) in _REFUSED_CODES \
                 or _status(error) == 403:
-            return refused(_credential(text, host))
+            return refused(_credential(text, host), host.kind)
         if isinstance(error, OSError) and error.errno in _FULL_ERRNO:
             return disk_full(host)
         if isinstance(error, OSError) and error.errno in _DENIED_ERRNO:
@@ -93,7 +93,7 @@ def failure_in_words(text: str, host: WebHost) -> Failure:
     if "host key" in lower:
         return host_key_refused()
     if re.search(r"refused the (key|password|key and password)\b", lower):
-        return refused(_credential(text, host))
+        return refused(_credential(text, host), host.kind)
     if "no space left" in lower or "disk quota" in lower:
         return disk_full(host)
     if "permission denied" in lower or "read-only file system" in lower or "cannot be written" in lower:
@@ -104,10 +104,13 @@ def failure_in_words(text: str, host: WebHost) -> Failure:
                    "this message to IT.")
 
 
-def refused(what: str) -> Failure:
+def refused(what: str, kind: str = "ssh") -> Failure:
+    if kind in ("azure", "s3"):  # the driver's own words say which secret it read
+        return Failure("refused", f"the web host refused the {what}",
+                       "Nothing was sent. IT can give a new key for the storage; then try again.")
     names = {"password": ("PASSWORD", "password"), "key": ("SSH_KEY", "ssh_key")}
     where = (_SECRET_HELP.format(name=names[what][0], key=names[what][1]) if what in names
-             else "a web host secret (an environment variable DPS_WEB_HOST_..., or web-host-secrets.toml beside the "
+             else "web host secrets (environment variables DPS_WEB_HOST_..., or web-host-secrets.toml beside the "
                   "desk's users file)")
     return Failure("refused", f"the web host refused the {what}",
                    f"Nothing was sent. Check that the {what} given as {where} is the current one and may write to the "
