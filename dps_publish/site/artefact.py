@@ -82,8 +82,9 @@ def _run(item):
 
 
 def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int, start: str = "fork",
-               preload: tuple[str, ...] = ()) -> list[Result]:
-    """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1).
+               preload: tuple[str, ...] = (), apart: bool = False) -> list[Result]:
+    """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1,
+    unless ``apart``: then always in a worker, for a job that must never run in this process).
 
     ``start`` is how the workers start: "fork" shares what ``job`` holds; "forkserver" forks them from a clean
     process (with the modules in ``preload`` imported), for a job whose native library must not run in a process
@@ -91,10 +92,10 @@ def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int,
     must then pickle, and is sent to each worker once."""
     if not items:
         return []
-    if processes <= 1:
+    if processes <= 1 and not apart:
         return [job(item) for item in items]
     context = multiprocessing.get_context(start)
     if start == "forkserver" and preload:
         context.set_forkserver_preload(list(preload))
-    with context.Pool(min(processes, len(items)), initializer=_take_job, initargs=(job,)) as pool:
+    with context.Pool(max(1, min(processes, len(items))), initializer=_take_job, initargs=(job,)) as pool:
         return pool.map(_run, items, chunksize=1)

@@ -56,10 +56,9 @@ from ..words import long_date, slug
 from .artefact import Made, in_workers, page_fingerprint, place
 from .assets import ICONS, PACKAGED_THEME
 from .contexts import BookletContext, BookletFile, Page, context_names
-from .pdftext import read_pdf
 from .sitecheck import TextBlock, check_blocks, term_patterns, text_blocks
 from .templating import jinja_environment, template_filters, template_globals
-from .typesetting import ICON_FOLDER, typst_document
+from .typesetting import ICON_FOLDER, classed, typst_document
 
 MAX_PAGES = 24
 BOOKLET_TEMPLATES = ("er_home", "er_programme", "er_lot", "er_provider", "er_district", "er_round_news",
@@ -137,6 +136,7 @@ class BookletDocument:
     key: str
     source: str = ""
     date: dt.date | None = None
+    blocks: tuple[TextBlock, ...] = ()  # the words of its HTML, block by block (``sitecheck.text_blocks``)
 
 
 class BookletMaker:
@@ -193,14 +193,15 @@ class BookletMaker:
         """The booklet in ``parts`` parts (1: whole), each complete in itself."""
         content = self.content(page)
         title = booklet_title(page)
-        for element in content.find_class("web-only"):
+        found = classed(content, "web-only", "words-to-know")
+        for element in found["web-only"]:
             element.drop_tree()
         heading = content.find("h1")
         if heading is not None:
             if page.template != "er_home":
                 title = heading.text_content().strip() or title
             heading.drop_tree()
-        words = [w for w in content.find_class("words-to-know")]
+        words = [w for w in found["words-to-know"] if content in w.iterancestors()]  # not in a web-only part
         for element in words:
             element.getparent().remove(element)
         blocks = [child for child in content if isinstance(child.tag, str)]
@@ -218,8 +219,16 @@ class BookletMaker:
             html = self.env.get_template(DOCUMENT).render(**context_names(context), listen=read_aloud(page))
             typst = typst_document(html, self.style)
             documents.append(BookletDocument(html, hashlib.sha256((self.salt + typst.source).encode()).hexdigest(),
-                                             typst.source, typst.date))
+                                             typst.source, typst.date, tuple(text_blocks(html.encode()))))
         return documents
+
+    def warm(self) -> None:
+        """Every template a booklet may use, compiled now: workers forked after this share them."""
+        for name in (*(f"{t}.html" for t in BOOKLET_TEMPLATES), CONTENT_LAYOUT, DOCUMENT, "_macros.html"):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateNotFound:  # a theme of its own may do without one
+                pass
 
 
 def _html(element) -> str:
@@ -326,14 +335,11 @@ class Laid:
 
 
 class _Renderer:
-    """Lays documents out into the cache folder; forked, so the workers share it (each makes its own compiler)."""
+    """Lays documents out into the cache folder; each worker makes its own compiler."""
 
     def __init__(self, folder: Path, root: Path, font_folder: Path):
         self.folder, self.root, self.font_folder = folder, root, font_folder
         self._compiler = None
-
-    def __getstate__(self):
-        return {**self.__dict__, "_compiler": None}  # each worker makes its own
 
     def __call__(self, document: BookletDocument) -> Laid:
         try:
@@ -376,9 +382,110 @@ class _Renderer:
         return Laid(document.key, pages, size)
 
 
-def _lay_out_all(renderer: _Renderer, documents: list[BookletDocument], processes: int) -> list[Laid]:
-    # Never in this process when there are workers: Typst must not run in a process that forks later.
-    return in_workers(renderer, documents, processes, start="forkserver", preload=(__name__,))
+@dataclass(frozen=True)
+class _PageBooklet:
+    """What a worker made of one page: its documents as laid out ((key, pages, size, made now)), and the problems
+    its words have."""
+
+    path: str
+    documents: tuple[tuple[str, int, int, bool], ...] = ()
+    problems: tuple[Problem, ...] = ()
+    checked: int = 0
+
+
+class _PageJob:
+    """One page's booklet, from its content to its checked PDFs, in a worker process.
+
+    The workers are forked from the build, so each shares the model, the templates (compiled before the fork) and
+    the tables without copying them; only the page's address goes to a worker, and only the few numbers above come
+    back. Typst runs only in the workers, never in the build's own process, which forks later (a forked child of a
+    process that ran Typst's compiler hangs)."""
+
+    def __init__(self, maker: BookletMaker, renderer: _Renderer, by_path: dict[str, Page], printable: frozenset[str],
+                 naming: str, tables):
+        self.maker, self.renderer, self.by_path = maker, renderer, by_path
+        self.printable, self.naming, self.tables = printable, naming, tables
+
+    def __call__(self, path: str) -> _PageBooklet:
+        page, maker = self.by_path[path], self.maker
+        parts = maker.first_guess(page)
+        while True:
+            documents = maker.documents(page, parts)
+            laid = {d.key: self.renderer.known(d.key) for d in documents}
+            new = [d for d in documents if laid[d.key] is None]
+            unprintable = unprintable_problems(new, self.printable, self.tables or {})
+            if unprintable:
+                return _PageBooklet(path, problems=tuple(unprintable))
+            for document in new:
+                if laid[document.key] is None:  # one part may repeat another's document
+                    laid[document.key] = self.renderer(document)
+            counts = [laid[d.key].pages for d in documents]
+            if max(counts) <= MAX_PAGES or len(documents) < parts:  # short enough, or it cannot split further
+                break
+            parts = max(parts + 1, math.ceil(sum(counts) / (MAX_PAGES - 4)))
+        if max(counts) > MAX_PAGES:
+            raise BuildError(f"the booklet of /{path} is {max(counts)} pages even in {len(documents)} parts: one "
+                             f"point of it is longer than {MAX_PAGES} pages.")
+        problems: list[Problem] = []
+        checked = 0
+        made = {d.key for d in new}
+        for number, document in enumerate(documents, start=1):
+            verdict = self.renderer.folder / f"{document.key}.checked-{self.naming}"
+            if verdict.is_file():  # checked once for each register it was checked against
+                continue
+            name = f"{path}{booklet_file_name(page, number, len(documents))}"
+            # Its own words, block by block, as its document gives them to Typst.
+            found = booklet_problems([b.text for b in document.blocks], name, maker.model.naming,
+                                     {b.text for b in document.blocks if b.explains}, self.tables or {})
+            checked += 1
+            if found:
+                problems += found
+            else:
+                verdict.touch()
+        return _PageBooklet(path, tuple((d.key, laid[d.key].pages, laid[d.key].size, d.key in made)
+                                        for d in documents), tuple(problems), checked)
+
+
+def _cost(page: Page) -> int:
+    """About how long a page's booklet takes, to start the longest first (a district lists all its support)."""
+    if page.template == "er_district":
+        return sum(len(rows) for _, rows in page.context.groups)
+    return 0
+
+
+class BookletIndex:
+    """Which PDFs each page's booklet was, by the page's fingerprint: one file for the whole booklet cache.
+
+    A page whose fingerprint is in it has the booklet it had, known without rendering its HTML again, from one
+    read of one file however many pages the site has. Entries are kept for every site that shares the cache
+    (as the PDFs are); the register the booklets were checked against is the index's own, and a new register
+    starts a new index (every booklet is checked against it)."""
+
+    FILE = "index.json"
+
+    def __init__(self, folder: Path, naming: str):
+        self.path, self.naming = folder / self.FILE, naming
+        self.entries: dict[str, list[list]] = {}
+        self.changed = False
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(saved, dict) and saved.get("naming") == naming and isinstance(saved.get("pages"), dict):
+            self.entries = saved["pages"]
+
+    def get(self, fingerprint: str) -> list[list] | None:
+        return self.entries.get(fingerprint)
+
+    def add(self, fingerprint: str, documents: list[list]) -> None:
+        if self.entries.get(fingerprint) != documents:
+            self.entries[fingerprint] = documents
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            write_atomically(self.path, json.dumps({"naming": self.naming, "pages": self.entries},
+                                                   separators=(",", ":")))
 
 
 # --- the stage --------------------------------------------------------------------------------------------------
@@ -386,125 +493,88 @@ def _lay_out_all(renderer: _Renderer, documents: list[BookletDocument], processe
 
 def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out: Path, pages: Iterable[Page],
                    cache: Path | None = None, processes: int | None = None, tables=None) -> Booklets:
-    """Write every booklet into ``out`` (next to its easy-read page), each checked from its own text.
+    """Write every booklet into ``out`` (next to its easy-read page), each checked from its own words.
 
-    Raises ``DataProblems`` when a booklet breaks the naming register or the 15-word rule.
+    Raises ``DataProblems`` when a booklet breaks the naming register or the 15-word rule, or has a letter its
+    font cannot print.
     """
     pages = list(pages)
     maker = BookletMaker(model, settings, theme)
     with tempfile.TemporaryDirectory(prefix="dps-booklets-") as scratch:
         folder = Path(cache) if cache is not None else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        renderer = _Renderer(folder, *typst_root(Path(scratch), maker.fonts))
-        processes = processes or min(2, os.cpu_count() or 1)
         result = Booklets()
         by_path = {page.path: page for page in booklet_pages(pages)}
-        done: dict[str, list[tuple[BookletDocument, Laid]]] = {}
-        # A page whose content is unchanged has the booklet it had: known by the page's fingerprint, without
-        # rendering its HTML again (the index says which PDFs it was).
-        index = folder / "pages"
-        index.mkdir(exist_ok=True)
+        naming = _naming_digest(model.naming)
+        index = BookletIndex(folder, naming)
         fingerprints = Fingerprinter()
         site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
                                     code_digest(), maker.style, maker.salt)
         prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
-        for path, fingerprint in prints.items():
-            known = _known_booklet(index / f"{fingerprint}.json", renderer)
-            if known:
-                done[path] = known
-                result.reused += len(known)
-        wanted = {path: (page, maker.first_guess(page)) for path, page in by_path.items() if path not in done}
-        new_documents: list[BookletDocument] = []
-        fresh_paths: set[str] = set()
-        while wanted:
-            planned = {path: maker.documents(page, parts) for path, (page, parts) in wanted.items()}
-            laid: dict[str, Laid] = {}
-            new: list[BookletDocument] = []
-            for documents in planned.values():
-                for document in documents:
-                    known = renderer.known(document.key)
-                    if known:
-                        laid[document.key] = known
-                    elif document.key not in {d.key for d in new}:
-                        new.append(document)
-            new_documents += new
-            unprintable = unprintable_problems(new, printable_characters(maker.fonts), tables or {})
-            if unprintable:
-                raise DataProblems(unprintable)
-            for fresh in _lay_out_all(renderer, new, processes):
-                laid[fresh.key] = fresh
-                result.rendered += 1
-                result.pages_rendered += fresh.pages
-            again = {}
-            for path, documents in planned.items():
-                page, parts = wanted[path]
-                counts = [laid[d.key].pages for d in documents]
-                if max(counts) <= MAX_PAGES or len(documents) < parts:  # short enough, or it cannot split further
-                    done[path] = [(d, laid[d.key]) for d in documents]
-                    fresh_paths.add(path)
-                else:
-                    again[path] = (page, max(parts + 1, math.ceil(sum(counts) / (MAX_PAGES - 4))))
-            result.reused += sum(1 for ds in planned.values() for d in ds) - len(new)
-            wanted = again
-        new_keys = {d.key for d in new_documents}
-        naming = _naming_digest(model.naming)
-        problems: list[Problem] = []
-        for path, laid_documents in sorted(done.items()):
-            page = by_path[path]
-            parts = len(laid_documents)
-            files = []
-            explained = None
-            for number, (document, laid) in enumerate(laid_documents, start=1):
-                if laid.pages > MAX_PAGES:
-                    raise BuildError(f"the booklet of /{path} is {laid.pages} pages even in {parts} parts: one "
-                                     f"point of it is longer than {MAX_PAGES} pages.")
-                name = booklet_file_name(page, number, parts)
-                target = place(folder / f"{document.key}.pdf", out, f"{path}{name}")
-                booklet = BookletFile(f"{path}{name}", laid.pages, laid.size, number, parts)
-                files.append(booklet)
-                if document.key in new_keys:
-                    result.rendered_files.append(booklet.path)
-                verdict = folder / f"{document.key}.checked-{naming}"
-                if not verdict.is_file():  # checked once for each register it was checked against
-                    if document.html:  # its own words, block by block, as its document gives them to Typst
-                        blocks = list(text_blocks(document.html.encode()))
-                        texts, explains = [b.text for b in blocks], {b.text for b in blocks if b.explains}
-                    else:  # known from the page's index alone: read back from the PDF
-                        if explained is None:
-                            explained = maker.explained(page)
-                        texts, explains = read_pdf(target.read_bytes()).texts(), explained
-                    found = booklet_problems(texts, booklet.path, model.naming, explains, tables or {})
-                    result.checked += 1
-                    if found:
-                        problems += found
+        # A page whose fingerprint the index knows has the booklet it had: its PDFs linked from the cache.
+        made: dict[str, tuple] = {}
+        wanted: list[str] = []
+        for path, page in by_path.items():
+            entry = index.get(prints[path])
+            if entry and _place_known(folder, out, page, entry):
+                made[path] = tuple((key, pages_, size, False) for key, pages_, size in entry)
+                result.reused += len(entry)
+            else:
+                wanted.append(path)
+        if wanted:
+            wanted.sort(key=lambda path: -_cost(by_path[path]))
+            maker.warm()  # compiled once here, shared by the forked workers
+            job = _PageJob(maker, _Renderer(folder, *typst_root(Path(scratch), maker.fonts)), by_path,
+                           printable_characters(maker.fonts), naming, tables)
+            processes = processes or min(2, os.cpu_count() or 1)
+            problems: list[Problem] = []
+            for done in in_workers(job, wanted, processes, start="fork", apart=True):
+                problems += done.problems
+                result.checked += done.checked
+                if done.documents:
+                    made[done.path] = done.documents
+            if problems:
+                raise DataProblems(list({repr(p): p for p in problems}.values()))  # a letter once, not per page
+            for path in wanted:
+                page, documents = by_path[path], made[path]
+                for number, (key, pages_, _, new) in enumerate(documents, start=1):
+                    place(folder / f"{key}.pdf", out, f"{path}{booklet_file_name(page, number, len(documents))}")
+                    if new:
+                        result.rendered += 1
+                        result.pages_rendered += pages_
                     else:
-                        verdict.touch()
+                        result.reused += 1
+                index.add(prints[path], [[key, pages_, size] for key, pages_, size, _ in documents])
+            index.save()
+        for path in sorted(made):
+            page, documents = by_path[path], made[path]
+            files = []
+            for number, (_, pages_, size, new) in enumerate(documents, start=1):
+                booklet = BookletFile(f"{path}{booklet_file_name(page, number, len(documents))}", pages_, size,
+                                      number, len(documents))
+                files.append(booklet)
+                if new:
+                    result.rendered_files.append(booklet.path)
             result.files[path] = tuple(files)
-            if path in fresh_paths and all(laid.pages <= MAX_PAGES for _, laid in laid_documents):
-                write_atomically(index / f"{prints[path]}.json", json.dumps(
-                    [[d.key, laid.pages, laid.size] for d, laid in laid_documents]).encode())
-    if problems:
-        raise DataProblems(problems)
     return result
+
+
+def _place_known(folder: Path, out: Path, page: Page, entry: list[list]) -> bool:
+    """A known booklet's PDFs linked into ``out`` from the cache; False (nothing left placed) if one is gone."""
+    placed: list[Path] = []
+    try:
+        for number, (key, _, _) in enumerate(entry, start=1):
+            placed.append(place(folder / f"{key}.pdf", out,
+                                f"{page.path}{booklet_file_name(page, number, len(entry))}"))
+    except OSError:
+        for target in placed:
+            target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _naming_digest(naming) -> str:
     return hashlib.sha256(repr(sorted(repr(t) for t in naming)).encode()).hexdigest()[:16]
-
-
-def _known_booklet(entry: Path, renderer: _Renderer) -> list[tuple[BookletDocument, Laid]] | None:
-    """The documents a page's booklet was made of, when the index knows them and the cache still has them."""
-    try:
-        documents = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    known = []
-    for key, _, _ in documents:
-        laid = renderer.known(key)
-        if laid is None or laid.pages > MAX_PAGES:
-            return None
-        known.append((BookletDocument("", key), laid))
-    return known or None
 
 
 # --- the checks, on the PDFs' own text ---------------------------------------------------------------------------
@@ -526,7 +596,7 @@ def unprintable_problems(documents: Iterable[BookletDocument], printable: frozen
     reader would see an empty box): each letter it cannot, placed on the cell it came from."""
     missing: set[str] = set()
     for document in documents:
-        for block in text_blocks(document.html.encode()):
+        for block in document.blocks or text_blocks(document.html.encode()):
             missing.update(c for c in block.text if c not in printable and not c.isspace())
     problems: list[Problem] = []
     for character in sorted(missing):

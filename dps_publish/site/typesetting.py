@@ -10,10 +10,10 @@ the font and the sizes are the theme's ``booklet.typ``, which comes first.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+import lxml.etree
 import lxml.html
 
 from ..problems import BuildError
@@ -32,8 +32,9 @@ def typst_document(html: str, style: str) -> TypstDocument:
     tree = lxml.html.document_fromstring(html)
     meta = {m.get("name"): m.get("content") or "" for m in tree.iter("meta") if m.get("name")}
     date = dt.date.fromisoformat(meta["dcterms.created"])
-    cover, body, help_page = (_one(tree, name) for name in ("cover", "booklet-body", "help"))
-    part = cover.find_class("cover__part")
+    found = classed(tree, "cover", "booklet-body", "help", "cover__part", "words-to-know")
+    cover, body, help_page = (_one(found, name) for name in ("cover", "booklet-body", "help"))
+    part = [e for e in found["cover__part"] if cover in e.iterancestors()]
     settings = {
         "title": (tree.findtext(".//title") or "").strip(),
         "author": meta.get("author", ""),
@@ -42,7 +43,7 @@ def typst_document(html: str, style: str) -> TypstDocument:
         "date": date.isoformat(),
         "part": part[0].text_content().strip() if part else "",
     }
-    words = body.find_class("words-to-know")
+    words = [e for e in found["words-to-know"] if body in e.iterancestors()]
     for element in words:
         element.getparent().remove(element)
     picture = next(cover.iter("img"))
@@ -57,21 +58,38 @@ def typst_document(html: str, style: str) -> TypstDocument:
     return TypstDocument("\n".join(source) + "\n", date)
 
 
-def _one(tree, name: str):
-    found = tree.find_class(name)
-    if len(found) != 1:
-        raise BuildError(f"the theme's booklet.html has {len(found)} elements of class \"{name}\" (it needs one): "
-                         "start again from the packaged theme's booklet.html.")
-    return found[0]
+_CLASSED = lxml.etree.XPath("descendant-or-self::*[@class]")
+
+
+def classed(element, *names: str) -> dict[str, list]:
+    """The elements below ``element`` (and it) of each class in ``names``, in document order, from one walk
+    (``find_class`` walks the whole tree for each class)."""
+    found: dict[str, list] = {name: [] for name in names}
+    for candidate in _CLASSED(element):
+        for name in candidate.get("class").split():
+            if name in found:
+                found[name].append(candidate)
+    return found
+
+
+def _one(found: dict[str, list], name: str):
+    if len(found[name]) != 1:
+        raise BuildError(f"the theme's booklet.html has {len(found[name])} elements of class \"{name}\" (it needs "
+                         "one): start again from the packaged theme's booklet.html.")
+    return found[name][0]
 
 
 def _dictionary(values: dict[str, str]) -> str:
     return "(" + ", ".join(f"{key}: {_string(value)}" for key, value in values.items()) + ")"
 
 
+_ESCAPES = {**{code: f"\\u{{{code:x}}}" for code in range(32)}, ord("\\"): "\\\\", ord('"'): '\\"',
+            ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
 def _string(text: str) -> str:
-    """A Typst string: its escapes are JSON's, less the \\u form for control characters, which never occur."""
-    return json.dumps(text, ensure_ascii=False)
+    """A Typst string: a backslash and a quote escaped, a control character as Typst's \\u{..}."""
+    return f'"{text.translate(_ESCAPES)}"'
 
 
 def _text(text: str | None) -> str:
@@ -147,7 +165,7 @@ def _block(element) -> str:
         return f"#{'list' if tag == 'ul' else 'enum'}({items})"
     if "er-point" in classes:
         picture = next(element.iter("img"), None)
-        words = element.find_class("er-point__words")
+        words = classed(element, "er-point__words")["er-point__words"]
         if picture is None or not words:
             raise BuildError("the theme's booklet has a point (class \"er-point\") without its picture or its words "
                              "(class \"er-point__words\"): start again from the packaged theme's er_point macro.")
