@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from desk_support import Person, make_publisher, running_desk
-from hosting import caddy, live_release, read_back
+from hosting import caddy, ed25519_pair, free_port, live_release, read_back
 from test_desk_integrity import config_of, draft_of, providers_with_phone
 
 from dps_publish.desk import audit
 from dps_publish.desk.drafts import write_json
+from dps_publish.desk.going_live import plan_from_preview
 from dps_publish.desk.jobs import Jobs
 from dps_publish.desk.publishing import journal_path, pending, recover
 from dps_publish.hosts.keep import KeptReleases
@@ -37,6 +38,7 @@ class Story:
     journal: dict = field(default_factory=dict)
     recovered: tuple = ()
     audit: list = field(default_factory=list)
+    reopened: object = None  # the data folder of the draft reopened after the put-back
 
 
 def _text(response) -> str:
@@ -86,7 +88,7 @@ def story(tmp_path_factory) -> Story:
             first = _round(jo, sam, providers_with_phone(publisher, "01622 000 111"))
             told.pages["publish page"] = _text(jo.get(f"/drafts/{first}/publish"))
             jo.post(f"/drafts/{first}/publish", {"mode": "checked"})
-            told.pages["first"] = _text(jo.wait_for_job(first))
+            told.pages["first"] = _text(jo.wait_for_job(first, timeout=900))
             told.status["first job"] = Jobs(config).latest()
             read_now("first")
             told.pages["history after first"] = _text(jo.get("/history"))
@@ -94,19 +96,19 @@ def story(tmp_path_factory) -> Story:
             second = _round(jo, sam, providers_with_phone(publisher, "01622 000 222"))
             host.close()  # the web host stops
             jo.post(f"/drafts/{second}/publish", {"mode": "checked"})
-            told.pages["host down"] = _text(jo.wait_for_job(second))
+            told.pages["host down"] = _text(jo.wait_for_job(second, timeout=900))
             told.journal["host down"] = pending(config)
             told.pages["history host down"] = _text(jo.get("/history"))
             told.pages["home host down"] = _text(jo.get("/"))
             told.status["try again by someone else"] = Person(desk, "Pat Doe").post("/live/try-again").status_code
             jo.post("/live/try-again")
-            told.pages["tried again, host down"] = _text(jo.wait_for_job(second))
+            told.pages["tried again, host down"] = _text(jo.wait_for_job(second, timeout=900))
 
             host = ExitStack()
             host.enter_context(caddy(host_folder, releases, port))  # the web host is back, at the same address
             read_now("host back, before trying again")
             jo.post("/live/try-again")
-            told.pages["tried again, host back"] = _text(jo.wait_for_job(second))
+            told.pages["tried again, host back"] = _text(jo.wait_for_job(second, timeout=900))
             read_now("second")
             told.pages["history after second"] = _text(sam.get("/history"))
 
@@ -116,6 +118,12 @@ def story(tmp_path_factory) -> Story:
             told.pages["put back"] = _text(_wait_on_history(sam, str(sam.last.url.copy_with(fragment=None))))
             read_now("put back")
             told.pages["history after put back"] = _text(sam.get("/history"))
+            told.pages["history after put back, Jo"] = _text(jo.get("/history"))
+            told.status["reopen by Jo"] = jo.post("/live/reopen").status_code
+            told.status["reopen without a token"] = sam.client.post("/live/reopen", data={}).status_code
+            reopened = sam.post("/live/reopen")
+            told.status["reopened"] = (reopened.status_code, str(reopened.url))
+            told.reopened = (publisher.drafts / str(reopened.url).rstrip("/").rsplit("/", 1)[-1] / "data")
 
         # an interruption after the git step: the journal keeps only the live step, which the next start resumes
         journal = {k: v for k, v in told.journal["host down"].items() if not k.startswith("live_")}
@@ -187,3 +195,51 @@ def test_the_live_step_left_by_an_interruption_is_resumed_by_recovery(story):
     assert state == "live" and "has gone live" in words, words
     assert story.journal["after recovery"] is None
     assert story.live["recovered"] != story.live["first"] and story.read["recovered"] == []
+
+
+def test_the_publish_page_plans_from_the_preview_or_says_how_to_see_the_plan(story):
+    page = story.pages["publish page"]
+    assert "What would be sent" in page and "Build the preview to see it here" in page, page[-3000:]
+
+
+def test_after_a_put_back_an_approver_can_reopen_the_newer_round_as_a_draft(story, tmp_path):
+    history = story.pages["history after put back"]
+    assert "the data folder still holds the newer round, so the next Publish would make it live again" in history
+    assert "Reopen the newer round as a draft" in history
+    jo_sees = story.pages["history after put back, Jo"]  # not an approver: told who can
+    assert "Reopen the newer round as a draft" not in jo_sees and "DESK_APPROVERS can reopen it" in jo_sees
+    assert story.status["reopen by Jo"] == 403 and story.status["reopen without a token"] == 403
+    status, url = story.status["reopened"]
+    assert status == 200 and "/drafts/" in url
+    providers = (story.reopened / "providers.csv").read_text(encoding="utf-8")
+    assert "01622 000 222" in providers, "the draft holds the newer round, as data/ does"
+    [line] = [a for a in story.audit if a["action"] == "draft-started" and "reopened" in a.get("reason", "")]
+    assert line["who"] == "Sam Patel"
+
+
+def _tiny_site(folder):
+    (folder / "data").mkdir(parents=True)
+    (folder / "index.html").write_text('<!doctype html><html lang="en"><title>Home</title></html>')
+    (folder / "data" / "providers.csv").write_text("id,name\n1,A\n")
+    return folder
+
+
+def test_the_plan_from_a_preview_counts_what_would_be_sent(tmp_path):
+    setting = {"kind": "releases", "path": str(tmp_path / "host")}
+    config = config_of(make_publisher(tmp_path / "council", f"WEB_HOST = {setting!r}"))
+    plan = plan_from_preview(config, config.load_settings(), _tiny_site(tmp_path / "preview"))
+    assert re.fullmatch(r"2 files to upload, 0\.\d kB; 0 to delete", plan["summary"]), plan
+    assert not (tmp_path / "host" / "current").exists(), "planning sends nothing"
+
+
+def test_the_plan_says_in_words_when_the_web_host_cannot_be_asked(tmp_path, monkeypatch):
+    port = free_port()
+    setting = {"kind": "ssh", "host": "127.0.0.1", "port": port, "user": "deploy", "path": "/srv/dps",
+               "host_key": ed25519_pair()[1].strip()}
+    monkeypatch.setenv("DPS_WEB_HOST_PASSWORD", "planted-Plan-4Tq")
+    config = config_of(make_publisher(tmp_path / "council", f"WEB_HOST = {setting!r}"))
+    plan = plan_from_preview(config, config.load_settings(), _tiny_site(tmp_path / "preview"))
+    said = plan["problem"]
+    assert said.startswith("The web host could not be asked what it serves now, so the plan is not known yet: The "
+                           f"web host could not be reached at 127.0.0.1, port {port}"), said
+    assert "planted-Plan-4Tq" not in said and "Traceback" not in said

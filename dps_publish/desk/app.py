@@ -53,6 +53,7 @@ def routes() -> list[Route]:
         Route("/history", publication.history),
         Route("/live/try-again", publication.try_again, methods=["POST"]),
         Route("/live/put-back", publication.put_back, methods=["POST"]),
+        Route("/live/reopen", publication.reopen_round, methods=["POST"]),
         Route("/templates/{table}.xlsx", files.template_file),
         Route("/preview/{draft}/{path:path}", files.preview_file),
         Route("/assets/{name}", files.asset),

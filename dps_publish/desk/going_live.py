@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 from ..hosts.base import HostError
 from ..hosts.commands import DATA_STILL_NEWER
@@ -53,6 +54,26 @@ def go_live(config: DeskConfig, settings: PublishSettings, publication: str, by:
             "plan": outcome.plan.summary() if outcome.plan else None, "up_to_date": outcome.action == "up-to-date"}
 
 
+def plan_from_preview(config: DeskConfig, settings: PublishSettings, preview: Path) -> dict:
+    """What Publish would send, planned from the draft's preview against the release the web host serves now (the
+    one publish sequence, dry run): ``{"summary": "37 files to upload, 2.1 MB; 0 to delete"}``, or
+    ``{"problem": words}`` when the host cannot be asked (never an error page). The preview is built for the desk's
+    address, so its pages differ from the publication's a little: the page says the plan is from the preview."""
+    secrets = load_secrets(config.users)
+    try:
+        outcome = deploy(preview, target_of(settings), secrets, config.cache, dry_run=True)
+    except DeletionsRefused as exc:
+        return {"problem": secrets.redact(f"The preview would remove {len(exc.removed):,} of {exc.live_count:,} "
+                                          "files from the public site: publishing it would be refused unless "
+                                          "someone gives the reason. Look at the preview for missing pages.")}
+    except HostError as exc:
+        return {"problem": secrets.redact(f"The web host could not be asked what it serves now, so the plan is not "
+                                          f"known yet: {exc}")}
+    plan = outcome.plan
+    return {"summary": plan.summary(), "upload": len(plan.upload), "delete": len(plan.delete),
+            "live": outcome.previous, "notes": [secrets.redact(n) for n in outcome.notes]}
+
+
 def live_words(live: dict) -> str:
     if live.get("up_to_date"):
         return f"Live at {live['address']}: the web host already served this version (release {live['release']})."
@@ -86,11 +107,12 @@ def public_now(config: DeskConfig, settings: PublishSettings) -> dict | None:
     events = [e for e in DeployLog(config.cache).events() if e.get("live")]
     if not events:
         return {"release": None, "at": None, "where": None, "address": settings.site_url, "previous": None,
-                "previous_day": None}
+                "previous_day": None, "put_back": False}
     last = events[-1]
     before = DeployLog(config.cache).live_before(last["release"], last.get("where", ""))
     return {"release": last["release"], "at": last.get("at"), "where": last.get("where"),
-            "address": last.get("address"), "previous": before, "previous_day": day_of(before) if before else None}
+            "address": last.get("address"), "previous": before, "previous_day": day_of(before) if before else None,
+            "put_back": last.get("action") == "rollback"}
 
 
 def day_of(release: str) -> str:

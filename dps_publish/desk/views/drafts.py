@@ -31,10 +31,15 @@ async def home(request: Request, desk: Desk):
 @signed_in
 async def new_draft(request: Request, desk: Desk):
     await desk.form(request)
-    who = desk.person(request)
-    draft = await run_in_threadpool(desk.drafts.create, desk.config.data, who)
-    audit.append(desk.config.audit_log, {"action": "draft-started", "who": who, "draft": draft.id})
+    draft = await start_draft(desk, desk.person(request))
     return desk.redirect(request, f"/drafts/{draft.id}")
+
+
+async def start_draft(desk: Desk, who: str, **noted) -> Draft:
+    """A new draft of the tables published now (``data/``), kept in the audit log with what ``noted`` adds."""
+    draft = await run_in_threadpool(desk.drafts.create, desk.config.data, who)
+    audit.append(desk.config.audit_log, {"action": "draft-started", "who": who, "draft": draft.id, **noted})
+    return draft
 
 
 def job_for(desk: Desk, draft: Draft) -> dict | None:

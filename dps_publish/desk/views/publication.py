@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -11,14 +12,14 @@ from .. import audit
 from ..approvals import approval_refusal, approvers_words, is_approver
 from ..drafts import Draft, DraftError
 from ..freezing import freezable_rounds
-from ..going_live import public_now
+from ..going_live import plan_from_preview, public_now
 from ..jobs import Busy
 from ..previews import start_pages
 from ..publishing import NotAllowed, PublishRequest, can_publish, only_live_left, pending
 from ..tasks import preview_ready
 from ..web import Desk, signed_in
 from .checking import refuse_while_held
-from .drafts import job_for
+from .drafts import job_for, start_draft
 
 NOT_CHECKED = "Fix the problems in the tables first: a draft with problems cannot be {}."
 
@@ -136,7 +137,18 @@ async def publish_page(request: Request, desk: Desk):
     draft = desk.draft(request)
     return desk.page(request, "publish.html", draft=draft, check=draft.check, errors={},
                      rounds=freezable_rounds(draft.data, desk.config.frozen), reason="",
-                     public=public_now(desk.config, desk.settings))
+                     public=public_now(desk.config, desk.settings), plan=await _plan(desk, draft))
+
+
+async def _plan(desk: Desk, draft: Draft) -> dict | None:
+    """What Publish would send to the web host, from the draft's preview (None: no web host, or nothing to plan
+    from); asking the host happens off the event loop."""
+    check = draft.check
+    if desk.settings.web_host is None or draft.state == "published" or not check or check["problems"]:
+        return None
+    if not preview_ready(draft):
+        return {"no_preview": True}
+    return await run_in_threadpool(plan_from_preview, desk.config, desk.settings, draft.preview)
 
 
 @signed_in
@@ -158,7 +170,8 @@ async def publish(request: Request, desk: Desk):
         status = 403 if isinstance(exc, NotAllowed) else status
     if errors:
         return desk.page(request, "publish.html", status=status, draft=draft, check=draft.check, errors=errors,
-                         rounds=rounds, reason=reason or "", public=public_now(desk.config, desk.settings))
+                         rounds=rounds, reason=reason or "", public=public_now(desk.config, desk.settings),
+                         plan=await _plan(desk, draft))
     return start_job(request, desk, draft, "publish", freeze=freeze, reason=reason)
 
 
@@ -238,3 +251,17 @@ async def put_back(request: Request, desk: Desk):
         return _history_page(request, desk, 409, "Something is being built or published now. Wait for it to "
                                                  "finish, then try again.", reason)
     return desk.redirect(request, f"/history?job={job}#public-site")
+
+
+@signed_in
+async def reopen_round(request: Request, desk: Desk):
+    """After a put-back: a draft of the newer round that ``data/`` still holds, to correct and publish again."""
+    await desk.form(request)
+    who = desk.person(request)
+    if not is_approver(who, desk.settings.desk.approvers):
+        raise HTTPException(403, "Only the people named in DESK_APPROVERS in the settings file can reopen the newer "
+                                 f"round as a draft ({approvers_words(desk.settings.desk.approvers)}). Ask one of "
+                                 "them, or start a new draft from the list of drafts.")
+    draft = await start_draft(desk, who, reason="the newer round reopened as a draft after the previous version of "
+                                                "the public site was put back")
+    return desk.redirect(request, f"/drafts/{draft.id}")
