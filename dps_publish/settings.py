@@ -363,6 +363,9 @@ def check_settings(values: dict, file: str) -> list[SettingProblem]:
     if values.get(WEB_HOST) is not None:
         problems += [SettingProblem(file, None, WEB_HOST, "setting-invalid", shown, message)
                      for shown, message in web_host_problems(values[WEB_HOST])]
+    from .site.voice import voice_problems  # AUDIO_VOICE: the voice the easy-read recordings speak in
+
+    problems += voice_problems(values, file)
     refuses_placeholders = values.get("PUBLIC_BUILD") is True and values.get("ALLOW_PLACEHOLDERS") is not True
     if refuses_placeholders:
         problems += _placeholders(values, file, {p.setting for p in problems})

@@ -27,6 +27,8 @@ def shared_booklet_cache(tmp_path_factory) -> Path:
     """
     folder = tmp_path_factory.mktemp("booklets")
     os.environ["DPS_BOOKLET_CACHE"] = str(folder)
+    # The recordings (site/audio.py) likewise: the example's are made once a session.
+    os.environ["DPS_AUDIO_CACHE"] = str(tmp_path_factory.mktemp("audio"))
     return folder
 
 

@@ -1,7 +1,7 @@
 """The ``artefacts`` stage: each kind of per-page artefact (``site/artefact.py``) made for its pages.
 
-The kinds are ``KINDS``: booklets to print (``site/booklets.py``) today; the next kind (audio) is one module
-and one line here. Each kind keeps its files in its own folder of the artefact cache (``CacheFolders.artefacts``),
+The kinds are ``KINDS``: booklets to print (``site/booklets.py``) and recordings (``site/audio.py``), each one
+module and one line here. Each kind keeps its files in its own folder of the artefact cache (``CacheFolders.artefacts``),
 and the pages link to them through one template global, ``artefacts(kind, page_path)``.
 """
 
@@ -15,10 +15,11 @@ from ..cache import CacheFolders
 from ..model.publishable import SiteModel
 from ..settings import PublishSettings
 from .artefact import ArtefactKind, Made
+from .audio import AUDIO
 from .booklets import BOOKLETS
 from .contexts import Page
 
-KINDS: tuple[ArtefactKind, ...] = (BOOKLETS,)
+KINDS: tuple[ArtefactKind, ...] = (BOOKLETS, AUDIO)
 
 
 @dataclass

@@ -110,8 +110,8 @@ class SiteGlobals:
     quarter_words: Callable[[str], str]
     rating_rule: str
     layout: str  # the template an easy-read page extends: base.html, or booklet_content.html for its booklet
-    artefacts: Callable[[str, str | None], tuple[BookletFile, ...]]  # a page's files of a kind (site/artefacts.py):
-    # artefacts("booklet", page_path)
+    artefacts: Callable[[str, str | None], tuple[BookletFile | AudioFile, ...]]  # a page's files of a kind
+    # (site/artefacts.py): artefacts("booklet", page_path), artefacts("audio", page_path)
 
 
 @dataclass(frozen=True)
@@ -354,6 +354,39 @@ class BookletFile:
     def words(self) -> str:
         """"PDF, 6 pages, 240 KB"."""
         return f"PDF, {self.pages} page{'s' if self.pages != 1 else ''}, {self.kilobytes:,} KB"
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """One MP3 of an easy-read page read aloud (site/audio.py), as the pages link to it."""
+
+    path: str  # below the site's root: easy-read/providers/x/x-easy-read.mp3
+    size: int  # bytes
+    seconds: float  # how long it plays
+    spoken_words: int  # the words it says
+
+    @property
+    def kilobytes(self) -> int:
+        return max(1, round(self.size / 1024))
+
+    @property
+    def words(self) -> str:
+        """"MP3, 620 KB"."""
+        return f"MP3, {self.kilobytes:,} KB"
+
+    @property
+    def duration_words(self) -> str:
+        """"1 minute 40 seconds" (to the nearest 5 seconds past a minute; "under 5 seconds" never happens)."""
+        total = max(1, round(self.seconds))
+        if total >= 60:
+            total = max(60, 5 * round(total / 5))
+        minutes, seconds = divmod(total, 60)
+        parts = []
+        if minutes:
+            parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        if seconds:
+            parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -95,11 +95,12 @@ def data_dictionary(threshold: int = 5) -> tuple[DictionaryTable, ...]:
 
 
 # Tables the council supplies that the site uses but does not republish (the ONS publishes the postcodes).
-SOURCE_ONLY = ("places", "postcodes")
+SOURCE_ONLY = ("places", "postcodes", "pronunciations")
 
 
 def source_only_dictionary() -> tuple[DictionaryTable, ...]:
-    """The tables behind "Where do you live?", described from their schemas as the council fills them in."""
+    """The tables behind "Where do you live?" and the recordings' names, described from their schemas as the
+    council fills them in."""
     from ..sources.schemas import load_schema
 
     tables = []

@@ -42,6 +42,7 @@ TABLE_ORDER = (
     "glossary",
     "places",
     "postcodes",
+    "pronunciations",
 )
 
 

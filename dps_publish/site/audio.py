@@ -1,0 +1,330 @@
+"""Audio, the second kind of per-page artefact: each easy-read page a person takes away, read aloud as an MP3.
+
+The pages are the booklets' pages (``booklets.booklet_pages``). Each recording says the page's own content as
+its template renders it (the same rendered blocks its booklet is made from, web-only points left out), block by
+block in reading order, made ready to be said right by ``site/speech.py`` (phone numbers digit by digit, dates
+and money as the page writes them, the ``pronunciations`` table). The speech engine is ``hibari-tts``, offline,
+in the voice the settings name (``site/voice.py``); the engine is handed the voice file itself, so its download
+is never reached. The sound is encoded by LAME (``lameenc``): MP3, mono, 24 kHz, a constant 32 kbps.
+
+A recording is kept in the artefact cache (``artefacts/audios``) under a digest of what it says (the spoken
+text, with the pronunciations applied), the pronunciations table, the voice file's sha256, this code and the
+engine's, onnxruntime's and the encoder's versions: two builds make byte-identical files (the engine's noise is
+seeded). New ones are made two at a time, each worker with one onnxruntime thread, in forkserver workers (a
+process that ran onnxruntime's threads is never forked).
+
+A pronunciation that says a naming-register term stops the build, naming its cell.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cache import Fingerprinter, code_digest, templates_digest
+from ..files import write_atomically
+from ..model.publishable import SiteView
+from ..problems import BuildError, DataProblems, Problem
+from ..settings import PublishSettings, SettingProblem, SettingsError
+from .artefact import Made, in_workers, page_fingerprint, place
+from .booklets import BookletMaker, booklet_file_name, booklet_pages
+from .contexts import AudioFile, Page
+from .sitecheck import TextBlock, check_blocks, term_patterns
+from .speech import Pronunciation, page_lines, pronunciations_of, spoken_lines, spoken_word_count
+from .voice import Voice, VoiceProblem, voice_of
+
+SAMPLE_RATE = 24_000  # the engine's own rate: MPEG-2 Layer III takes it as it is
+BITRATE_KBPS = 32  # a speech bitrate, constant: 4 KB a second
+SPEED = 0.9  # a little slower than the engine's own pace, for easy read
+PAUSE_SECONDS = 0.5  # between blocks (after a heading, between points)
+SEED = 2026  # the engine's noise: the same every build
+
+
+@dataclass(frozen=True)
+class Spoken:
+    key: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    size: int
+    seconds: float
+
+
+class AudioKind:
+    """Recordings, as the ``artefacts`` stage runs every kind (``site/artefact.py``)."""
+
+    name = "audio"
+
+    def chosen(self, pages: Iterable[Page]) -> list[Page]:
+        return booklet_pages(pages)
+
+    def words(self, made: Made) -> str:
+        return f"{made.rendered} recordings made, {made.reused} unchanged"
+
+    def write(self, model, settings, theme, out, pages, cache=None, tables=None) -> Made:
+        return write_audio(model, settings, theme, out, pages, cache, tables=tables)
+
+
+AUDIO = AudioKind()
+
+
+def audio_file_name(page: Page) -> str:
+    """The booklet's name, as an MP3: easy-read/providers/x/ holds x-easy-read.pdf and x-easy-read.mp3."""
+    return booklet_file_name(page).removesuffix(".pdf") + ".mp3"
+
+
+def settings_voice(settings: PublishSettings) -> Voice:
+    """The voice the settings name; a ``SettingsError`` in words when it cannot be used."""
+    try:
+        return voice_of(settings.pelican)
+    except VoiceProblem as problem:
+        raise SettingsError("the settings file", [SettingProblem("the settings file", None, problem.setting,
+                                                                 "setting-invalid", problem.value, str(problem))])
+
+
+def engine_versions() -> str:
+    from importlib.metadata import version
+
+    return " ".join(f"{name} {version(name)}" for name in ("hibari-tts", "onnxruntime", "lameenc", "numpy"))
+
+
+def salt(voice: Voice, pronunciations: tuple[Pronunciation, ...]) -> str:
+    """Everything besides its spoken text that a recording is made from."""
+    from . import speech
+
+    digest = hashlib.sha256()
+    digest.update(f"{engine_versions()} {voice.digest} {voice.british} {SAMPLE_RATE} {BITRATE_KBPS} {SPEED} "
+                  f"{PAUSE_SECONDS} {SEED}".encode())
+    digest.update(repr([(p.word, p.say_as) for p in pronunciations]).encode())
+    digest.update(Path(__file__).read_bytes() + Path(speech.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+# --- the engine -------------------------------------------------------------------------------------------------
+
+
+def engine(voice: Voice, threads: int = 1):
+    """The speech engine with ``voice``'s own file (never the engine's download) and its accent's G2P."""
+    from hibari import Hibari
+    from hibari.g2p import G2P
+
+    return Hibari(voice="heart", model=str(voice.path), threads=threads, g2p=G2P(british=voice.british))
+
+
+def engine_vocabulary() -> frozenset[str]:
+    """The phoneme letters the engine says (its ``vocab.json``)."""
+    from .voice import engine_folder
+
+    return frozenset(json.loads((engine_folder() / "assets" / "vocab.json").read_text(encoding="utf-8")))
+
+
+def phonemes(lines: Iterable[str], british: bool) -> str:
+    """What the engine will say for ``lines``, as its phonemes: how the tests hear a recording without playing it."""
+    from hibari import Hibari
+
+    g2p = _g2p(british)
+    return " ".join(g2p(sentence) for line in lines for sentence in Hibari.split_sentences(line))
+
+
+@functools.cache
+def _g2p(british: bool):
+    from hibari.g2p import G2P
+
+    return G2P(british=british)
+
+
+class _Speaker:
+    """Says and encodes spoken texts into the cache folder; each worker makes its own engine, with one thread."""
+
+    def __init__(self, folder: Path, voice: Voice):
+        self.folder, self.voice = folder, voice
+        self._engine = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_engine": None}
+
+    def __call__(self, spoken: Spoken) -> Recorded:
+        try:
+            return self.record(spoken)
+        except Exception as exc:  # noqa: BLE001 - the engine's errors come back as words, never a traceback
+            raise BuildError(f"a recording could not be made ({type(exc).__name__}: {exc})") from None
+
+    def record(self, spoken: Spoken) -> Recorded:
+        import lameenc
+        import numpy as np
+
+        if self._engine is None:
+            self._engine = engine(self.voice)
+        tts = self._engine
+        rng = np.random.default_rng(SEED)
+        pause = np.zeros(int(SAMPLE_RATE * PAUSE_SECONDS), np.float32)
+        parts = []
+        for line in spoken.lines:
+            for chunk in tts.phonemize(line):
+                parts.append(tts.from_ids(tts.ids(chunk), SPEED, rng))
+            parts.append(pause)
+        sound = np.concatenate(parts) if parts else pause
+        pcm = (np.clip(sound, -1.0, 1.0) * 32767.0).astype("<i2")
+        encoder = lameenc.Encoder()
+        encoder.set_bit_rate(BITRATE_KBPS)
+        encoder.set_in_sample_rate(SAMPLE_RATE)
+        encoder.set_out_sample_rate(SAMPLE_RATE)
+        encoder.set_channels(1)
+        encoder.set_quality(2)
+        mp3 = bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+        seconds = round(len(pcm) / SAMPLE_RATE, 2)
+        write_atomically(self.folder / f"{spoken.key}.mp3", mp3)
+        write_atomically(self.folder / f"{spoken.key}.json", json.dumps({"seconds": seconds}).encode())
+        return Recorded(spoken.key, len(mp3), seconds)
+
+    def known(self, key: str) -> Recorded | None:
+        try:
+            facts = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            size = (self.folder / f"{key}.mp3").stat().st_size
+        except (OSError, ValueError):
+            return None
+        return Recorded(key, size, facts["seconds"])
+
+
+def _record_all(speaker: _Speaker, spoken: list[Spoken], processes: int) -> list[Recorded]:
+    # Never in this process when there are workers: onnxruntime's threads must not be in a process that forks.
+    return in_workers(speaker, spoken, processes, start="forkserver", preload=(__name__,))
+
+
+# --- the stage --------------------------------------------------------------------------------------------------
+
+
+def write_audio(model, settings: PublishSettings, theme: Path, out: Path, pages: Iterable[Page],
+                cache: Path | None = None, processes: int | None = None, tables=None) -> Made:
+    """Write each easy-read page's recording into ``out``, next to the page, from the cache when it says the same.
+
+    Raises ``DataProblems`` when a pronunciation breaks the naming register or is not the engine's phonemes, and
+    ``SettingsError`` when the voice file cannot be used."""
+    tables = tables or {}
+    voice = settings_voice(settings)
+    pronunciations = pronunciations_of(tables.get("pronunciations"))
+    problems = pronunciation_problems(pronunciations, model.naming, tables)
+    if problems:
+        raise DataProblems(problems)
+    by_path = {page.path: page for page in booklet_pages(pages)}
+    result = Made()
+    with tempfile.TemporaryDirectory(prefix="dps-audio-") as scratch:
+        folder = Path(cache) if cache is not None else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        index = folder / "pages"
+        index.mkdir(exist_ok=True)
+        speaker = _Speaker(folder, voice)
+        the_salt = salt(voice, pronunciations)
+        fingerprints = Fingerprinter()
+        site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
+                                    code_digest(), the_salt)
+        prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
+        done: dict[str, tuple[Recorded, int]] = {}
+        for path, fingerprint in prints.items():  # a page whose content is unchanged says what it said
+            known = _known_page(index / f"{fingerprint}.json", speaker)
+            if known:
+                done[path] = known
+                result.reused += 1
+        maker = BookletMaker(model, settings, theme) if len(done) < len(by_path) else None
+        planned: dict[str, tuple[Spoken, int]] = {}
+        new: dict[str, Spoken] = {}
+        named: list[Problem] = []
+        terms = term_patterns(model.naming)
+        for path, page in by_path.items():
+            if path in done:
+                continue
+            blocks = _content_blocks(maker, page)
+            lines = spoken_lines(blocks, pronunciations)
+            named += _spoken_naming_problems(path, blocks, lines, terms, tables)
+            key = hashlib.sha256((the_salt + "\n".join(lines)).encode()).hexdigest()
+            planned[path] = (Spoken(key, tuple(lines)), spoken_word_count(lines))
+            if speaker.known(key) is None:
+                new.setdefault(key, Spoken(key, tuple(lines)))
+        if named:
+            raise DataProblems(named)
+        processes = processes or min(2, os.cpu_count() or 1)
+        made = {r.key: r for r in _record_all(speaker, list(new.values()), processes)}
+        for path, (spoken, words) in planned.items():
+            recorded = made.get(spoken.key) or speaker.known(spoken.key)
+            if recorded is None:
+                raise BuildError(f"the recording of /{path} was made but is not in its cache folder {folder}.")
+            done[path] = (recorded, words)
+            if spoken.key in made:
+                result.rendered += 1
+            else:
+                result.reused += 1
+            write_atomically(index / f"{prints[path]}.json", json.dumps([spoken.key, words]).encode())
+        for path, (recorded, words) in sorted(done.items()):
+            name = f"{path}{audio_file_name(by_path[path])}"
+            place(folder / f"{recorded.key}.mp3", out, name)
+            result.files[path] = (AudioFile(name, recorded.size, recorded.seconds, words),)
+            if recorded.key in made:
+                result.rendered_files.append(name)
+    return result
+
+
+def _content_blocks(maker: BookletMaker, page: Page) -> list[TextBlock]:
+    """The page's content as its template renders it, web-only points left out (as from its booklet)."""
+    import lxml.html
+
+    content = maker.content(page)
+    for element in content.find_class("web-only"):
+        element.drop_tree()
+    return page_lines("".join(lxml.html.tostring(child, encoding="unicode") for child in content))
+
+
+def _known_page(entry: Path, speaker: _Speaker) -> tuple[Recorded, int] | None:
+    try:
+        key, words = json.loads(entry.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    recorded = speaker.known(key)
+    return (recorded, words) if recorded is not None else None
+
+
+# --- the checks -------------------------------------------------------------------------------------------------
+
+
+def pronunciation_problems(pronunciations: tuple[Pronunciation, ...], naming, tables) -> list[Problem]:
+    """A pronunciation may not say a naming-register term, and phonemes must be ones the engine says."""
+    table = tables.get("pronunciations")
+    if table is None:
+        return []
+    problems = []
+    letters = engine_vocabulary()
+    for p in pronunciations:
+        said = p.phonemes
+        if said is not None:
+            unknown = sorted({c for c in said if c not in letters and not c.isspace()})
+            if unknown:
+                problems.append(table.header.place(table.problem(
+                    p.row, "say_as", "pronunciation-phonemes",
+                    f'the pronunciation of "{p.word}" is written between slashes, so it is read as the speech '
+                    f"engine's phonemes, but the engine has no phoneme {', '.join(repr(c) for c in unknown)}. "
+                    "Write a plain respelling without slashes (e.g. Folkstun), or use only the engine's phonemes "
+                    "(e.g. /fˈOkstən/).")))
+            continue
+        for term, pattern in term_patterns(naming):
+            if term.applies_to in ("all", "easy-read") and pattern.search(p.say_as) and not pattern.search(p.word):
+                instead = f'say "{term.preferred}" instead' if term.preferred else "say it in other words"
+                problems.append(table.header.place(table.problem(
+                    p.row, "say_as", "naming-register",
+                    f'the recordings would say "{p.word}" as "{p.say_as}", which uses "{term.term}". The easy-read '
+                    f'recordings follow the naming register: {instead} ({term.reason.rstrip(".")}).')))
+    return problems
+
+
+def _spoken_naming_problems(path: str, blocks: list[TextBlock], lines: list[str], terms, tables) -> list[Problem]:
+    """The naming register on what a recording says that its page does not write (spoken words of its own)."""
+    changed = [TextBlock(line, True, block.explains) for block, line in zip(
+        [b for b in blocks if any(c.isalnum() for c in b.text)], lines) if line.rstrip(".") != block.text.rstrip(".")]
+    return check_blocks(f"{path} (its recording)", changed, terms, tables, easy_read=True, check_sentences=False)
