@@ -31,6 +31,18 @@ def test_each_stage_is_done_where_it_says():
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", stage.name)
 
 
+def test_every_picture_the_readme_shows_is_there_small_and_described():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", text)
+    assert "docs/booklets/cover.png" in {path for _, path in pictures}, "the booklet's cover is shown"
+    assert "docs/booklets/inside.png" in {path for _, path in pictures}, "and one of its inside pages"
+    for alt, path in pictures:
+        picture = ROOT / path
+        assert picture.is_file(), f"README shows {path}, which is not in the repository"
+        assert picture.stat().st_size < 300_000, f"{path} is {picture.stat().st_size:,} bytes; keep pictures small"
+        assert len(alt.split()) >= 3, f"{path} needs alternative text that says what it shows, not {alt!r}"
+
+
 def test_the_top_level_is_small():
     modules = sorted(p.name for p in (ROOT / "dps_publish").glob("*.py"))
     assert len(modules) <= 12, modules
