@@ -3,6 +3,7 @@ setting and the secrets file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -80,6 +81,46 @@ def test_a_manifest_is_deterministic_and_read_back(example_build):
     document["files"][0]["sha256"] = "0" * 64
     with pytest.raises(ValueError, match="does not add up"):
         Manifest.from_json(json.dumps(document).encode())
+
+
+def test_a_manifest_is_one_file_to_a_line_and_read_back_with_what_a_marker_adds():
+    one = manifest("r1", entry("caf\u00e9/index.html"), entry("data/a.csv", "b"), leftovers=["old.html"])
+    text = one.to_json(dirty=["data/a.csv"]).decode()
+    document = json.loads(text)
+    assert document["dirty"] == ["data/a.csv"] and document["leftovers"] == ["old.html"]
+    assert document["digest"] == one.digest and list(document) == sorted(document)
+    assert '"path": "caf\u00e9/index.html"' in text.splitlines()[4], "one file to a line, as written"
+    assert Manifest.from_json(text.encode()) == one
+    assert Manifest.from_json(one.to_json()).to_json() == one.to_json()
+
+
+def test_a_kept_release_spares_reading_again_only_files_that_cannot_have_changed(tmp_path):
+    """A file that is the kept release's own (the same inode), its size, and not written since the release was
+    kept takes the kept sha256 (here a made-up one, to show it was not read); any other file is read."""
+    import time
+
+    site, kept = tmp_path / "site", tmp_path / "kept"
+    for name in ("same.html", "edited.html", "replaced.html", "grown.html"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("<p>one</p>", encoding="utf-8")
+    known = manifest("r1", *(Entry(n, "f" * 64, 10, "text/html; charset=utf-8", "no-cache")
+                             for n in ("same.html", "edited.html", "replaced.html", "grown.html")))
+    kept.mkdir()
+    for name in ("same.html", "edited.html", "replaced.html", "grown.html"):
+        os.link(site / name, kept / name)
+    (kept / "dps-release.json").write_bytes(known.to_json())
+    time.sleep(0.05)
+    with open(site / "edited.html", "r+b") as f:  # written in place, so the kept link changed too
+        f.write(b"<p>two</p>")
+    (site / "replaced.html").unlink()
+    (site / "replaced.html").write_text("<p>new</p>", encoding="utf-8")
+    with open(site / "grown.html", "ab") as f:
+        f.write(b"\n")
+    found = {e.path: e.sha256 for e in manifest_of(site, "r2", "now", known, kept).files}
+    assert found["same.html"] == "f" * 64
+    for name in ("edited.html", "replaced.html", "grown.html"):
+        assert found[name] == hashlib.sha256((site / name).read_bytes()).hexdigest(), name
+    assert manifest_of(site, "r2", "now").files != manifest_of(site, "r2", "now", known, kept).files
 
 
 def test_a_file_is_fetched_where_readers_fetch_it():

@@ -84,7 +84,7 @@ def deploy(site: Path, target: Target, secrets: Secrets, cache: Path, *, dry_run
         try:
             blockers = driver.preflight()
             state = driver.state()
-            new = _manifest(site, state.live)
+            new = _manifest(site, state.live, KeptReleases(cache))
             plan = make_plan(new, state.live, state.pending, reason)
         except HostError as exc:
             raise HostError(_in_words(exc, target, secrets)) from None
@@ -189,12 +189,13 @@ class _driver:
             pass
 
 
-def _manifest(site: Path, live: Manifest | None) -> Manifest:
+def _manifest(site: Path, live: Manifest | None, kept: KeptReleases) -> Manifest:
     if not (site / "index.html").is_file():
         raise HostError(f"There is no built site in {site} (no index.html). Build it first: dps-publish build.")
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    known = kept.manifest(live.release) if live is not None else None  # its files' sha256 need no reading again
     try:
-        draft = manifest_of(site, "", now.isoformat())
+        draft = manifest_of(site, "", now.isoformat(), known, kept.site(live.release) if known else None)
     except (ManifestError, ValueError) as exc:
         raise HostError(f"{exc} Nothing was sent; the public site is unchanged.") from None
     return replace(draft, release=release_id(now, draft.files))
