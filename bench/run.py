@@ -126,6 +126,9 @@ def main(argv=None) -> int:
     parser.add_argument("--where-you-live-only", action="store_true",
                         help="measure only what the places and postcodes tables add: their lookup files' sizes, and "
                              "a build with them beside one without")
+    parser.add_argument("--booklets-unchanged-only", action="store_true",
+                        help="measure only how long the booklet stage takes to find every booklet unchanged (each "
+                             "page's fingerprint, the index, the PDFs linked), with a cache that knows them all")
     parser.add_argument("--sample", type=int, default=1,
                         help="with --booklets-only, lay out every Nth booklet only (and say what all would take)")
     args = parser.parse_args(argv)
@@ -149,6 +152,8 @@ def main(argv=None) -> int:
         return open_referral_figures(bench_data, work / "openreferral")
     if args.booklets_only:
         return booklet_figures(bench_data, work / "booklets", args.sample)
+    if args.booklets_unchanged_only:
+        return unchanged_booklet_figures(bench_data, work / "booklets-unchanged")
     if args.where_you_live_only:
         return where_you_live_figures(bench_data, work / "where-you-live")
     validate_cache = work / "validate-cache"
@@ -299,16 +304,16 @@ def booklet_figures(data: Path, folder: Path, sample: int = 1) -> int:
     from dps_publish.sources.validate import validate_folder
 
     settings = load_settings(ROOT / "pelicanconf.py")
-    model = build_model(validate_folder(data).tables, example_data=settings.example_data,
-                        threshold=settings.small_number_threshold)
+    model = build_model(validate_folder(data, folder.parent / "validate-cache").tables,
+                        example_data=settings.example_data, threshold=settings.small_number_threshold)
     every = booklet_pages(site_pages(model))
     chosen = every[::max(1, sample)]
     shutil.rmtree(folder, ignore_errors=True)
     os.environ.pop("DPS_BOOKLET_CACHE", None)
     cache, out = folder / "cache", folder / "out"
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     cold = write_booklets(model, settings, PACKAGED_THEME, out, chosen, cache)
-    cold_seconds = time.perf_counter() - started
+    cold_seconds, cold_cpu = time.perf_counter() - started, cpu_seconds() - cpu
     shutil.rmtree(out)
     started = time.perf_counter()
     warm = write_booklets(model, settings, PACKAGED_THEME, out, chosen, cache)
@@ -323,12 +328,61 @@ def booklet_figures(data: Path, folder: Path, sample: int = 1) -> int:
     print(f"| PDFs laid out (booklets in parts) | {cold.rendered:,} ({parts:,} in parts) |")
     print(f"| pages laid out | {pages:,} ({pages / max(1, len(pdfs)):.1f} a PDF, largest {max(f.pages for f in pdfs)}) |")
     print(f"| size | {sum(f.size for f in pdfs) / 1e6:.1f} MB ({sum(f.size for f in pdfs) / max(1, pages) / 1e3:.1f} KB a page) |")
-    print(f"| laid out and checked from nothing | {cold_seconds:.1f} s ({pages / cold_seconds:.1f} pages a second) |")
+    print(f"| laid out and checked from nothing | {cold_seconds:.1f} s ({pages / cold_seconds:.1f} pages a second; "
+          f"load {load()}) |")
+    print(f"| CPU time of that, all processes | {cold_cpu:.1f} s ({pages / cold_cpu:.1f} pages a CPU second) |")
     print(f"| again, every booklet from the cache | {warm_seconds:.2f} s ({warm.rendered} laid out) |")
     if sample > 1:
         scale = len(every) / len(chosen)
         print(f"| all {len(every):,}, estimated from the sample | {cold_seconds * scale:,.0f} s from nothing, "
               f"{warm_seconds * scale:.2f} s from the cache |")
+    return 0
+
+
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process and of the children it has waited for (the workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def unchanged_booklet_figures(data: Path, folder: Path) -> int:
+    """How long the booklet stage takes to find every booklet of ``data`` unchanged: a cache whose index knows each
+    page's fingerprint (each page's PDF a one-page stand-in, as linking does not read it), then the stage run."""
+    from dps_publish.model.build import build_model
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import (
+        BookletIndex,
+        BookletMaker,
+        _naming_digest,
+        booklet_fingerprints,
+        booklet_pages,
+        write_booklets,
+    )
+    from dps_publish.site.pages import site_pages
+    from dps_publish.sources.validate import validate_folder
+
+    settings = load_settings(ROOT / "pelicanconf.py")
+    model = build_model(validate_folder(data, folder.parent / "validate-cache").tables,
+                        example_data=settings.example_data, threshold=settings.small_number_threshold)
+    pages = site_pages(model)
+    by_path = {page.path: page for page in booklet_pages(pages)}
+    shutil.rmtree(folder, ignore_errors=True)
+    cache, out = folder / "cache", folder / "out"
+    cache.mkdir(parents=True)
+    index = BookletIndex(cache, _naming_digest(model.naming))
+    for path, fingerprint in booklet_fingerprints(BookletMaker(model, settings, PACKAGED_THEME), PACKAGED_THEME,
+                                                  by_path).items():
+        key = fingerprint  # any name will do for a stand-in
+        (cache / f"{key}.pdf").write_bytes(b"%PDF-1.7 stand-in")
+        index.add(fingerprint, [[key, 9, 17]])
+    index.save()
+    started, cpu = time.perf_counter(), cpu_seconds()
+    found = write_booklets(model, settings, PACKAGED_THEME, out, pages, cache)
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    assert found.rendered == 0 and found.reused == len(by_path), (found.rendered, found.reused)
+    print(f"| every booklet found unchanged ({len(by_path):,} pages, fingerprints, one index, PDFs linked) | "
+          f"{seconds:.2f} s ({cpu:.2f} s of CPU; load {load()}) |")
     return 0
 
 

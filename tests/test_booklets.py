@@ -404,6 +404,42 @@ def test_a_rebuild_after_one_providers_edit_lays_out_only_the_booklets_that_show
     assert made.reused >= 80 - len(shows_it)
 
 
+def test_unchanged_booklets_are_known_from_one_index_without_being_made_again(example_build, tmp_path, monkeypatch):
+    """Deciding that 5,000 booklets are unchanged must be cheap (issue 26): one index file for the whole booklet
+    cache, no page's booklet rendered or laid out again, each PDF linked from the cache; a PDF gone from the cache
+    is laid out again."""
+    import os
+
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import BookletMaker, write_booklets
+
+    _, result = example_build
+    pages = list({p.template: p for p in booklet_pages_of(result)}.values())
+    settings, cache = load_settings(ROOT / "pelicanconf.py"), tmp_path / "cache"
+    first = write_booklets(result.model, settings, PACKAGED_THEME, tmp_path / "one", pages, cache)
+    assert first.rendered >= len(pages) and first.reused == 0
+    assert (cache / "index.json").is_file() and not (cache / "pages").exists()  # one file, not one for each page
+
+    def made_again(*args, **kwargs):
+        raise AssertionError("an unchanged booklet was made again")
+
+    monkeypatch.setattr(BookletMaker, "documents", made_again)
+    second = write_booklets(result.model, settings, PACKAGED_THEME, tmp_path / "two", pages, cache)
+    assert second.rendered == 0 and second.reused == first.rendered and second.files == first.files
+    for files in second.files.values():
+        for booklet in files:  # the cache's own file, linked: no bytes copied
+            assert os.stat(tmp_path / "two" / booklet.path).st_nlink >= 3, booklet.path
+    monkeypatch.undo()
+
+    booklet = first.files[pages[0].path][0]
+    gone = next(p for p in cache.glob("*.pdf") if p.samefile(tmp_path / "one" / booklet.path))
+    gone.unlink()
+    third = write_booklets(result.model, settings, PACKAGED_THEME, tmp_path / "three", pages, cache)
+    assert third.rendered_files == [booklet.path] and third.files == first.files
+    assert (tmp_path / "three" / booklet.path).read_bytes() == (tmp_path / "one" / booklet.path).read_bytes()
+
+
 # --- a district too long for one booklet ---------------------------------------------------------------------------
 
 

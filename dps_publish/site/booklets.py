@@ -507,10 +507,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
         by_path = {page.path: page for page in booklet_pages(pages)}
         naming = _naming_digest(model.naming)
         index = BookletIndex(folder, naming)
-        fingerprints = Fingerprinter()
-        site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
-                                    code_digest(), maker.style, maker.salt)
-        prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
+        prints = booklet_fingerprints(maker, theme, by_path)
         # A page whose fingerprint the index knows has the booklet it had: its PDFs linked from the cache.
         made: dict[str, tuple] = {}
         wanted: list[str] = []
@@ -557,6 +554,14 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
                     result.rendered_files.append(booklet.path)
             result.files[path] = tuple(files)
     return result
+
+
+def booklet_fingerprints(maker: BookletMaker, theme: Path, by_path: dict[str, Page]) -> dict[str, str]:
+    """Each page's booklet fingerprint (the index's key): what the whole site shares, and the page's own context."""
+    fingerprints = Fingerprinter()
+    site_wide = fingerprints.of(SiteView(maker.model).fingerprint_parts(), maker.settings,
+                                templates_digest(Path(theme)), code_digest(), maker.style, maker.salt)
+    return {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}
 
 
 def _place_known(folder: Path, out: Path, page: Page, entry: list[list]) -> bool:
