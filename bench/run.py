@@ -48,8 +48,11 @@ def load() -> str:
 def timed_build(args: list[str], name: str, stages: dict[str, dict[str, float]]) -> float:
     """One ``dps-publish build --timings``: its time; what it said and each stage's time are printed as it ends."""
     started = time.perf_counter()
-    done = subprocess.run([*args, "--timings"], check=True, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([*args, "--timings"], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    if done.returncode:
+        print(f"{name}: the build stopped after {seconds:.1f} s:\n{done.stdout}{done.stderr}", flush=True)
+        done.check_returncode()
     stages[name] = {}
     print(f"{name}: {seconds:.1f} s (load {load()})", flush=True)
     for line in done.stdout.splitlines():

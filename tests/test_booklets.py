@@ -440,6 +440,23 @@ def test_unchanged_booklets_are_known_from_one_index_without_being_made_again(ex
     assert (tmp_path / "three" / booklet.path).read_bytes() == (tmp_path / "one" / booklet.path).read_bytes()
 
 
+def test_a_booklet_in_parts_whose_title_and_part_run_past_15_words_is_not_refused(example_build):
+    """At a council's scale a lot's booklet can come in parts (found by bench/run.py --scale 0.1): its PDF's title,
+    "Everyday activities on your own or in a small group, part 1 of 2: easy read", is 16 words, but it only joins
+    the cover's title, "Part 1 of 2" and "Easy read.", each checked on the cover; the build stopped on it."""
+    from dps_publish.settings import load_settings
+    from dps_publish.site.assets import PACKAGED_THEME
+    from dps_publish.site.booklets import BookletMaker, document_problems
+
+    _, result = example_build
+    page = max((p for p in booklet_pages_of(result) if p.template == "er_lot"), key=lambda p: len(p.title.split()))
+    maker = BookletMaker(result.model, load_settings(ROOT / "pelicanconf.py"), PACKAGED_THEME)
+    documents = maker.documents(page, 2)
+    assert len(documents) == 2 and len(documents[0].title.split()) > 15, [d.title for d in documents]
+    for number, document in enumerate(documents, start=1):
+        assert document_problems(document, f"{page.path}part-{number}.pdf", result.model.naming, {}) == []
+
+
 # --- a district too long for one booklet ---------------------------------------------------------------------------
 
 

@@ -137,6 +137,7 @@ class BookletDocument:
     source: str = ""
     date: dt.date | None = None
     blocks: tuple[TextBlock, ...] = ()  # the words of its HTML, block by block (``sitecheck.text_blocks``)
+    title: str | None = None  # its title, as the PDF's metadata (and a viewer's title bar) has it
 
 
 class BookletMaker:
@@ -219,7 +220,8 @@ class BookletMaker:
             html = self.env.get_template(DOCUMENT).render(**context_names(context), listen=read_aloud(page))
             typst = typst_document(html, self.style)
             documents.append(BookletDocument(html, hashlib.sha256((self.salt + typst.source).encode()).hexdigest(),
-                                             typst.source, typst.date, tuple(text_blocks(html.encode()))))
+                                             typst.source, typst.date, tuple(text_blocks(html.encode())),
+                                             typst.title))
         return documents
 
     def warm(self) -> None:
@@ -435,8 +437,7 @@ class _PageJob:
                 continue
             name = f"{path}{booklet_file_name(page, number, len(documents))}"
             # Its own words, block by block, as its document gives them to Typst.
-            found = booklet_problems([b.text for b in document.blocks], name, maker.model.naming,
-                                     {b.text for b in document.blocks if b.explains}, self.tables or {})
+            found = document_problems(document, name, maker.model.naming, self.tables or {})
             checked += 1
             if found:
                 problems += found
@@ -632,15 +633,25 @@ def _cell_holding(tables, character: str):
 
 
 def booklet_problems(texts: Iterable[str], name: str, naming: tuple[NamingTerm, ...], explained: set[str],
-                     tables) -> list[Problem]:
-    """The naming register and the 15-word rule on a PDF's own text, block by block (``pdftext.read_pdf``).
+                     tables, title: str | None = None) -> list[Problem]:
+    """The naming register and the 15-word rule on a booklet's own words, block by block.
 
-    A block that explains a term on the web page (a glossary entry) explains it in the booklet too.
+    A block that explains a term on the web page (a glossary entry) explains it in the booklet too. The
+    document's ``title`` (the PDF's title, which a viewer shows in its title bar: "Everyday activities on your own
+    or in a small group, part 1 of 2: easy read") is held to the naming register but not to the 15-word rule: it
+    joins the cover's title, "Part 1 of 2" and "Easy read.", each a sentence the rule reads on the cover.
     """
     terms = term_patterns(naming)
     blocks = [TextBlock(text, True, text in explained) for text in texts]
     # A web or email address is printed for the reader to type, not words to read: the site's own address may
     # hold a term (dps.example.org), as a web page's links do where only the link's words are seen.
     named = [TextBlock(ADDRESS.sub("", b.text), b.in_main, b.explains) for b in blocks]
+    read = [b for b in blocks if title is None or b.text != title]
     return (check_blocks(name, named, terms, tables, easy_read=True, check_sentences=False)
-            + check_blocks(name, blocks, terms, tables, easy_read=True, check_naming=False))
+            + check_blocks(name, read, terms, tables, easy_read=True, check_naming=False))
+
+
+def document_problems(document: BookletDocument, name: str, naming: tuple[NamingTerm, ...], tables) -> list[Problem]:
+    """``booklet_problems`` on one document's words, as its HTML gives them to Typst."""
+    return booklet_problems([b.text for b in document.blocks], name, naming,
+                            {b.text for b in document.blocks if b.explains}, tables, document.title)

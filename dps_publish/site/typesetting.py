@@ -25,6 +25,7 @@ ICON_FOLDER = "/icons/"  # where the pictures are, below the Typst root
 class TypstDocument:
     source: str  # the Typst markup, the theme's booklet.typ first
     date: dt.date  # the date of the data: the PDF's creation date
+    title: str = ""  # the document's title (booklet.html's <title>), which a PDF viewer shows
 
 
 def typst_document(html: str, style: str) -> TypstDocument:
@@ -55,7 +56,7 @@ def typst_document(html: str, style: str) -> TypstDocument:
     for element in words:
         source += ["#pagebreak()", _blocks(element)]
     source += ["#pagebreak()", _blocks(help_page)]
-    return TypstDocument("\n".join(source) + "\n", date)
+    return TypstDocument("\n".join(source) + "\n", date, " ".join(settings["title"].split()))
 
 
 _CLASSED = lxml.etree.XPath("descendant-or-self::*[@class]")
