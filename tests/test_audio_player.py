@@ -128,7 +128,8 @@ def test_every_easy_read_page_with_a_booklet_has_its_labelled_player_and_downloa
         assert len(players) == len(recordings[page.path]), page.path
         for audio, recording in zip(players, recordings[page.path]):
             mp3 = output / recording.path
-            assert mp3.is_file() and mp3.read_bytes()[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xe3"), mp3
+            head = mp3.read_bytes()[:3]
+            assert head == b"ID3" or (head[0] == 0xFF and head[1] & 0xE0 == 0xE0), mp3  # a tag or an MP3 frame
             assert audio.get("src") == "/" + recording.path, page.path
             assert audio.get("controls") is not None and audio.get("preload") == "none", page.path
             assert audio.get("autoplay") is None and audio.get("loop") is None, page.path
@@ -156,14 +157,14 @@ def test_every_booklet_of_a_recorded_page_says_where_to_listen(example_build):
     output, result = example_build
     recordings = recordings_of(result)
     booklets = result.artefacts.made["booklet"].files
-    address = str(result.settings.site_url).rstrip("/") if hasattr(result, "settings") else None
     for path in recordings:
         for booklet in booklets[path]:
             texts = read_pdf((output / booklet.path).read_bytes()).texts()
             at = texts.index("You can listen to this booklet at:")
-            assert texts[at + 1].endswith("/" + path), (booklet.path, texts[at + 1])
-            if address:
-                assert texts[at + 1] == f"{address}/{path}"
+            # The page's public address, as the booklet gives it for reading on the website.
+            assert texts[at + 1] == texts[texts.index("You can read this on the website:") + 1], booklet.path
+            address = texts[at + 1].replace(" ", "")  # the PDF's text breaks a long address at its slashes
+            assert address.startswith("https://") and address.endswith("/" + path), texts[at + 1]
 
 
 # -- in Chromium: keyboard, seeking, axe and the Nu checker ---------------------------------------------------------
