@@ -50,10 +50,10 @@ def linked_booklets(output: Path, page_path: str) -> list[tuple[Path, str]]:
 def page_blocks(html: bytes) -> tuple[list[str], list[str]]:
     """The easy-read page's content as the booklet must say it (its blocks of text, in order), and the
     blocks of its "Words to know". Left out: the title (on the cover), the links to the twin and the booklet,
-    and the points marked web-only."""
+    the recording's player, and the points marked web-only."""
     root = lxml.html.document_fromstring(html)
     main = root.get_element_by_id("main-content")
-    for name in ("twin-link", "booklet-link", "web-only"):
+    for name in ("twin-link", "booklet-link", "listen", "web-only"):
         for element in main.find_class(name):
             element.drop_tree()
     main.find("h1").drop_tree()
