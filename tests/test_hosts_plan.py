@@ -131,6 +131,27 @@ def test_a_file_is_fetched_where_readers_fetch_it():
     assert url_of("https://x.gov.uk", "data/caf\u00e9 list.csv") == "https://x.gov.uk/data/caf%C3%A9%20list.csv"
 
 
+def test_a_pages_links_are_found_the_same_from_every_page_of_a_folder(tmp_path):
+    """Links are resolved once for each folder and remembered (a theme's links repeat on every page): two pages of
+    one folder, and a page elsewhere, each get their own links, fragments and queries dropped, other sites left."""
+    from dps_publish.hosts.verify import _local_links
+
+    page = ('<html><head><link rel="stylesheet" href="../../theme/site.css"></head><body>'
+            '<a href="#top">top</a> <a href="?page=2">next</a> <a href="../b/">b</a> <a href="/dps/data/x.csv#r">x</a>'
+            '<a href="https://elsewhere.example.org/">away</a> <img src="pic.png" alt="">'
+            '<a href="mailto:a@example.org">mail</a></body></html>')
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    remembered: dict = {}
+    site = "https://x.gov.uk/dps"
+    one = _local_links(tmp_path / "p.html", f"{site}/providers/a/", site, remembered)
+    assert one == {f"{site}/theme/site.css", f"{site}/providers/a/", f"{site}/providers/b/", f"{site}/data/x.csv",
+                   f"{site}/providers/a/pic.png"}
+    two = _local_links(tmp_path / "p.html", f"{site}/providers/a/more.html", site, remembered)
+    assert two == (one - {f"{site}/providers/a/"}) | {f"{site}/providers/a/more.html"}
+    elsewhere = _local_links(tmp_path / "p.html", f"{site}/about/", site, remembered)
+    assert f"{site}/providers/b/" not in elsewhere and f"{site}/b/" in elsewhere and f"{site}/about/pic.png" in elsewhere
+
+
 # --- the plan -----------------------------------------------------------------------------------------------------
 
 

@@ -40,10 +40,14 @@ class KeptReleases:
             return target
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
+        made, source, into = set(), str(site), str(partial)  # plain strings: 20,000 files, no Path made for each
         for entry in manifest.files:
-            destination = partial / entry.path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            link_or_copy(site / entry.path, destination)
+            destination = os.path.join(into, entry.path)
+            folder = os.path.dirname(destination)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            link_or_copy(os.path.join(source, entry.path), destination)
         partial.mkdir(parents=True, exist_ok=True)
         (partial / MANIFEST_NAME).write_bytes(manifest.to_json())
         shutil.rmtree(target, ignore_errors=True)

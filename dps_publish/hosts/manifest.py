@@ -17,11 +17,13 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _string  # json's own, in C
 from pathlib import Path
 
 from .headers import MANIFEST_NAME, headers_for
 
 FORMAT = "dps-release/1"
+READERS = 4  # threads reading files to hash them (hashlib lets go of the GIL while it hashes)
 
 
 class ManifestError(ValueError):
@@ -83,7 +85,7 @@ class Manifest:
         document["files"] = None
         # json's C encoder writes each line (with ``indent`` it would use the pure-Python one: seconds for 20,000)
         lines = [f"{json.dumps(name, ensure_ascii=False)}: " + (
-            "[\n  " + ",\n  ".join(json.dumps(e.to_dict(), sort_keys=True, ensure_ascii=False) for e in self.files) + "\n ]"
+            "[\n  " + ",\n  ".join(map(_entry_json, self.files)) + "\n ]"
             if name == "files" else json.dumps(value, sort_keys=True, ensure_ascii=False))
             for name, value in sorted(document.items())]
         return ("{\n " + ",\n ".join(lines) + "\n}\n").encode("utf-8")
@@ -112,6 +114,12 @@ class Manifest:
             raise ManifestError(f"{where} does not add up: its digest does not match its list of files. It may "
                                 "have been changed by hand.")
         return manifest
+
+
+def _entry_json(e: Entry) -> str:
+    """``json.dumps(e.to_dict(), sort_keys=True, ensure_ascii=False)``, four times as fast."""
+    return (f'{{"cache_control": {_string(e.cache_control)}, "content_type": {_string(e.content_type)}, '
+            f'"path": {_string(e.path)}, "sha256": {_string(e.sha256)}, "size": {int(e.size)}}}')
 
 
 def content_digest(files: Iterable[Entry]) -> str:
@@ -161,7 +169,7 @@ def manifest_of(folder: Path, release: str, made: str, known: Manifest | None = 
     are linked from the build's cache, reads only the files written since."""
     folder = Path(folder)
     found = sorted(_walk(folder), key=lambda item: item[0])
-    kept_at = None
+    kept_at, kept_in = None, str(known_folder)
     if known is not None and known_folder is not None:
         try:
             kept_at = (Path(known_folder) / MANIFEST_NAME).stat().st_mtime_ns
@@ -173,19 +181,30 @@ def manifest_of(folder: Path, release: str, made: str, known: Manifest | None = 
         if was is None or was.size != stat.st_size or stat.st_mtime_ns > kept_at:
             return None
         try:
-            return was.sha256 if os.path.samestat(stat, (Path(known_folder) / rel).stat()) else None
+            return was.sha256 if os.path.samestat(stat, os.stat(os.path.join(kept_in, rel))) else None
         except OSError:
             return None
 
-    def entry(item: tuple[str, os.stat_result]) -> Entry:
-        rel, stat = item
-        headers = headers_for(rel)  # UnknownFileType for an ending not in the table
-        sha = from_known(rel, stat) or sha256_of(folder / rel)
-        return Entry(rel, sha, stat.st_size, headers.content_type, headers.cache_control)
+    headers = [headers_for(rel) for rel, _ in found]  # UnknownFileType for an ending not in the table
+    digests = [from_known(rel, stat) for rel, stat in found]
+    # the rest are read by a few threads, each given a share of the bytes at once (a task for each of 20,000 files
+    # costs more in handing over than reading them does)
+    shares: list[list[int]] = [[] for _ in range(READERS)]
+    loads = [0] * READERS
+    for i in sorted((i for i, sha in enumerate(digests) if sha is None), key=lambda i: -found[i][1].st_size):
+        least = loads.index(min(loads))
+        shares[least].append(i)
+        loads[least] += found[i][1].st_size + 4096
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        files = tuple(pool.map(entry, found))  # in path order, as found was sorted
-    return Manifest(release, made, files)
+    def read(share: list[int]) -> list[tuple[int, str]]:
+        return [(i, sha256_of(folder / found[i][0])) for i in share]
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for share in pool.map(read, [share for share in shares if share]):
+            for i, sha in share:
+                digests[i] = sha
+    return Manifest(release, made, tuple(Entry(rel, sha, stat.st_size, h.content_type, h.cache_control)
+                                         for (rel, stat), sha, h in zip(found, digests, headers)))
 
 
 def release_id(made_utc, files: Iterable[Entry]) -> str:

@@ -108,12 +108,12 @@ class ObjectStore:
     def _marker(self, plan: Plan, live_files: dict[str, Entry]) -> bytes:
         """The new release's manifest, and the files an earlier stopped deploy touched that this one leaves as
         they are in the live release (so a stop now still has them sent again)."""
-        document = json.loads(plan.release.to_json())
         earlier = self._pending
         if earlier is not None and _name(self._live) == _name(plan.live):
             mine = {e.path for e in plan.release.files if live_files.get(e.path) != e}
-            document["dirty"] = sorted({e.path for e in earlier.files if live_files.get(e.path) != e} - mine)
-        return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+            return plan.release.to_json(
+                dirty=sorted({e.path for e in earlier.files if live_files.get(e.path) != e} - mine))
+        return plan.release.to_json()
 
     def put(self, entry: Entry, source: Path) -> None:
         step = self._steps.get(entry.path, ("unplanned", entry.path))

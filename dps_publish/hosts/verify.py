@@ -90,11 +90,15 @@ def verify_release(address: str, manifest: Manifest, changed: Iterable[str], sit
                 if on_progress:
                     on_progress(done, len(paths))
         result.checked = len(paths)
-        links = sorted(set().union(*[_local_links(site / p, url_of(address, p), address)
-                                     for p in paths if p.endswith(".html")] or [set()]))
+        # a link to a file just checked needs no second fetch (a first release links almost only to those)
+        fetched = {url_of(address, p) for p in paths}
+        resolved: dict[tuple[str, str], str | None] = {}  # a theme's links are the same on every page
+        pages = [p for p in paths if p.endswith(".html")]
         with ThreadPoolExecutor(WORKERS) as pool:
-            result.problems += [p for p in pool.map(lambda u: _check_link(http, u), links) if p]
-        result.links = len(links)
+            found = set().union(*pool.map(lambda p: _local_links(site / p, url_of(address, p), address, resolved),
+                                          pages))
+            result.problems += [p for p in pool.map(lambda u: _check_link(http, u), sorted(found - fetched)) if p]
+        result.links = len(found)  # each checked: as a file above, or fetched as a link
     return result
 
 
@@ -171,21 +175,42 @@ def _check_link(http: httpx.Client, url: str) -> str | None:
     return None
 
 
-def _local_links(page: Path, page_url: str, address: str) -> set[str]:
-    """The links of a page that stay on the site, without fragments or queries."""
+def _local_links(page: Path, page_url: str, address: str, resolved: dict | None = None) -> set[str]:
+    """The links of a page that stay on the site, without fragments or queries. ``resolved`` remembers what a link
+    resolves to from a folder, for the next page in the same folder."""
     import lxml.html
+    from lxml.html.defs import link_attrs
 
     try:
         tree = lxml.html.fromstring(page.read_bytes())
     except (OSError, ValueError):
         return set()
-    site = urlsplit(address)
-    prefix = site.path.rstrip("/") + "/"
+    resolved = {} if resolved is None else resolved
+    folder = page_url.rsplit("/", 1)[0] + "/"  # a relative link means the same from any page of the folder
     links = set()
-    for element, attribute, link, _ in tree.iterlinks():
-        if element.tag in ("a", "link", "script", "img", "source", "audio", "video", "track", "iframe"):
-            absolute, _ = urldefrag(urljoin(page_url, link))
-            parts = urlsplit(absolute)
-            if parts.scheme == site.scheme and parts.netloc == site.netloc and parts.path.startswith(prefix):
-                links.add(parts._replace(query="").geturl())
+    for element in tree.iter(*_LINKING):
+        attributes = element.attrib
+        for attribute in link_attrs:
+            link = attributes.get(attribute)
+            if link is None:
+                continue
+            base = page_url if not link or link[0] in "#?" else folder
+            key = (base, link)
+            if key not in resolved:
+                resolved[key] = _on_site(urljoin(base, link), address)
+            if resolved[key] is not None:
+                links.add(resolved[key])
     return links
+
+
+_LINKING = ("a", "link", "script", "img", "source", "audio", "video", "track", "iframe")
+
+
+def _on_site(url: str, address: str) -> str | None:
+    """``url`` without fragment or query if it is on the site at ``address``, else None."""
+    absolute, _ = urldefrag(url)
+    parts, site = urlsplit(absolute), urlsplit(address)
+    if parts.scheme == site.scheme and parts.netloc == site.netloc and \
+            parts.path.startswith(site.path.rstrip("/") + "/"):
+        return parts._replace(query="").geturl()
+    return None
