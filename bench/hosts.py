@@ -1,6 +1,7 @@
 """Going live, measured: a releases folder behind Caddy and Azure Blob Storage ($web, Azurite) behind Caddy.
 
     python bench/hosts.py [--scale 1.0] [--work /tmp/dps-bench-hosts] [--example-only | --county-only]
+    python bench/hosts.py --sites FIRST EDITED   (two sites built elsewhere, such as bench/standin.py's)
 
 For the example (data/) and for the county-times-ten data (bench/generate.py at --scale), it builds the site,
 edits one provider and builds again (each build is kept in --work and reused by the next run: delete the folder
@@ -120,11 +121,17 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/dps-bench-hosts"))
     parser.add_argument("--example-only", action="store_true", help="measure the example only")
     parser.add_argument("--county-only", action="store_true", help="measure the county data only")
+    parser.add_argument("--sites", nargs=2, type=Path, metavar=("FIRST", "EDITED"),
+                        help="measure these two built sites only (like bench/standin.py's county-sized stand-in)")
     args = parser.parse_args(argv)
     work = args.work
     county = work / "data"
+    if args.sites:
+        args.example_only = args.county_only = True
     built = {} if args.county_only else {"the example": sites("example", ROOT / "data", ROOT / "published", work)}
-    if not args.example_only:
+    if args.sites:
+        built[f"{args.sites[0].parent.name or 'given'} sites"] = tuple(args.sites)
+    elif not args.example_only:
         if not (county / "payments.csv").exists():
             subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(county), "--scale",
                             str(args.scale)], check=True)
