@@ -52,10 +52,11 @@ STAGES = (
     Stage("check-open-data", "Writing the open data",
           "a second process writes the data package, transparency files, OCDS and Open Referral UK, and "
           "frictionless checks every package", "opendata/"),
-    Stage("artefacts", "Making the booklets to print",
-          "each page's own files besides its HTML, one module for each kind: today each easy-read page a person "
-          "takes away, as a tagged PDF/UA-1 booklet (Typst), made again only when what it is made from changes, "
-          "and checked from the file's own text", "site/artefacts.py"),
+    Stage("artefacts", "Making the booklets and recordings",
+          "each page's own files besides its HTML, one module for each kind: each easy-read page a person takes "
+          "away, as a tagged PDF/UA-1 booklet (Typst) and as an MP3 of its own words read aloud offline "
+          "(hibari-tts), each made again only when what it is made from changes, and checked from its own words",
+          "site/artefacts.py"),
     Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
           "site/writer.py"),
     Stage("check-site", "Checking the pages", "the naming register and easy-read sentences, on every page",

@@ -90,7 +90,7 @@ HAND_FILLED = {
     },
     "places": {"name": "Example Green", "district": "Ashford", "other_names": "Old Example; Example Common"},
     "postcodes": {"postcode": "TN30 9ZZ", "district": "E07000105"},
-    "pronunciations": {"word": "Folkestone", "say_as": "Folkstun"},
+    "pronunciations": {"word": "Example Green", "say_as": "Egzarmpul Green"},
     "glossary": {
         "term": "example", "meaning": "Something that shows what others are like.",
         "easy_read_meaning": "An example shows you what something is like.",
