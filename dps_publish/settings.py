@@ -365,7 +365,8 @@ def check_settings(values: dict, file: str) -> list[SettingProblem]:
                      for shown, message in web_host_problems(values[WEB_HOST])]
     from .site.voice import voice_problems  # AUDIO_VOICE: the voice the easy-read recordings speak in
 
-    problems += voice_problems(values, file)
+    problems += [SettingProblem(file, None, setting, "setting-invalid", value, message)
+                 for setting, value, message in voice_problems(values)]
     refuses_placeholders = values.get("PUBLIC_BUILD") is True and values.get("ALLOW_PLACEHOLDERS") is not True
     if refuses_placeholders:
         problems += _placeholders(values, file, {p.setting for p in problems})

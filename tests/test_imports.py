@@ -235,7 +235,7 @@ def test_reading_and_the_model_know_nothing_of_the_outputs():
 # Per-page artefacts (booklets today) are reached only through their seam (site/artefact.py, site/artefacts.py) -----
 
 ARTEFACT_SEAM = "dps_publish.site.artefacts"  # the stage that runs every kind
-ARTEFACT_KINDS = ("dps_publish.site.booklets",)  # one module for each kind
+ARTEFACT_KINDS = ("dps_publish.site.booklets", "dps_publish.site.audio")  # one module for each kind
 # What the issue names: these know "artefacts", never a kind, neither by import nor by a name in their code
 # (site/contexts.py declares every template's context, booklet.html's too, so it names BookletContext).
 KNOW_ONLY_THE_SEAM = ("dps_publish.pipeline", "dps_publish.site.writer", "dps_publish.site.templating",
@@ -243,11 +243,12 @@ KNOW_ONLY_THE_SEAM = ("dps_publish.pipeline", "dps_publish.site.writer", "dps_pu
 
 
 def kind_imports(edges, kinds=ARTEFACT_KINDS) -> list[str]:
-    """Imports of a kind's module by anything but the seam's stage."""
-    return [str(e) for e in edges if e.target in kinds and e.source != ARTEFACT_SEAM]
+    """Imports of a kind's module by anything but the seam's stage (or another kind that builds on it: the
+    recordings are of the booklets' pages, from the same rendered content)."""
+    return [str(e) for e in edges if e.target in kinds and e.source not in (ARTEFACT_SEAM, *kinds)]
 
 
-def kind_names(package: Path = PACKAGE, words=("booklet",), within=KNOW_ONLY_THE_SEAM) -> list[str]:
+def kind_names(package: Path = PACKAGE, words=("booklet", "audio"), within=KNOW_ONLY_THE_SEAM) -> list[str]:
     """A kind named in the code (a variable, attribute, argument or function: words for people are fine)."""
     found = []
     for name, path in modules(package).items():

@@ -59,14 +59,12 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def voice_problems(values: dict, file: str) -> list:
-    """The voice settings' problems, as ``settings.check_settings`` reports every other setting's."""
-    from ..settings import SettingProblem
-
+def voice_problems(values: dict) -> list[tuple[str, str | None, str]]:
+    """The voice settings' problems (setting, value, message), for ``settings.check_settings`` to report."""
     try:
         voice_of(values)
     except VoiceProblem as problem:
-        return [SettingProblem(file, None, problem.setting, "setting-invalid", problem.value, str(problem))]
+        return [(problem.setting, problem.value, str(problem))]
     return []
 
 
