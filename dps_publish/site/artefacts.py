@@ -20,6 +20,7 @@ from .booklets import BOOKLETS
 from .contexts import Page
 
 KINDS: tuple[ArtefactKind, ...] = (BOOKLETS, AUDIO)
+BOOKLETS.companions = KINDS  # a booklet says where to listen when a kind reads its page aloud
 
 
 @dataclass

@@ -84,6 +84,9 @@ class BookletKind:
     """Booklets, as the ``artefacts`` stage runs every kind (``site/artefact.py``)."""
 
     name = "booklet"
+    # Every kind the build makes, as the artefacts stage (which knows them all) sets it: a booklet whose page one
+    # of them reads aloud (kind "audio") says where to listen. Set there, so this module imports no other kind.
+    companions: tuple = ()
 
     def chosen(self, pages: Iterable[Page]) -> list[Page]:
         return booklet_pages(pages)
@@ -111,9 +114,7 @@ def public_address(settings: PublishSettings) -> str:
 
 def read_aloud(page: Page) -> bool:
     """Whether the page is also made as a recording (``site/audio.py``): its booklet then says where to listen."""
-    from .artefacts import KINDS  # the stage that runs every kind, booklets among them
-
-    return any(kind.name == "audio" and kind.chosen([page]) for kind in KINDS)
+    return any(kind.name == "audio" and kind.chosen([page]) for kind in BOOKLETS.companions)
 
 
 def booklet_title(page: Page) -> str:
