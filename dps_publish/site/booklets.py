@@ -62,7 +62,7 @@ from .typesetting import ICON_FOLDER, classed, typst_document
 
 MAX_PAGES = 24
 BOOKLET_TEMPLATES = ("er_home", "er_programme", "er_lot", "er_provider", "er_district", "er_round_news",
-                     "er_glossary", "er_accessibility", "er_about_the_name")
+                     "er_glossary", "er_accessibility", "er_about_the_name", "er_content")
 CONTENT_LAYOUT = "booklet_content.html"
 DOCUMENT = "booklet.html"
 STYLE = "booklet.typ"  # in the theme's templates: the page, the font and the sizes, put first in each booklet
