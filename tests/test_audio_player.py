@@ -26,8 +26,9 @@ from desk_support import Person, make_publisher, running_desk
 from helpers import ROOT
 from hosting import free_port, running
 
+from dps_publish.settings import load_settings
 from dps_publish.site.booklets import booklet_pages
-from dps_publish.site.pages import site_pages
+from dps_publish.site.pages import artefact_pages
 from dps_publish.site.pdftext import read_pdf
 
 SIZE_WORDS = re.compile(r"\(MP3, ([\d,]+) KB\)")
@@ -120,7 +121,7 @@ def recordings_of(result) -> dict:
 def test_every_easy_read_page_with_a_booklet_has_its_labelled_player_and_download(example_build):
     output, result = example_build
     recordings = recordings_of(result)
-    pages = booklet_pages(site_pages(result.model))
+    pages = booklet_pages(artefact_pages(result.model, load_settings(ROOT / "pelicanconf.py"), ROOT / "content"))
     assert {p.path for p in pages} == set(recordings)
     for page in pages:
         root = lxml.html.document_fromstring((output / page.path / "index.html").read_bytes())

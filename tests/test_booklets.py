@@ -27,7 +27,7 @@ from helpers import ROOT, build_site, read_rows, write_rows
 from dps_publish.problems import DataProblems
 from dps_publish.site.assets import ICONS
 from dps_publish.site.booklets import BOOKLET_TEMPLATES, MAX_PAGES, booklet_pages
-from dps_publish.site.pages import site_pages
+from dps_publish.site.pages import artefact_pages
 from dps_publish.site.pdftext import read_pdf
 from dps_publish.site.sitecheck import text_blocks
 
@@ -37,7 +37,10 @@ LINK_WORDS = re.compile(r"\(PDF, (\d+) pages?, ([\d,]+) KB\)")
 
 
 def booklet_pages_of(result):
-    return booklet_pages(site_pages(result.model))
+    """Every page with a booklet: the generated ones and the council's hand-written ones marked 'Booklet: yes'."""
+    from dps_publish.settings import load_settings
+
+    return booklet_pages(artefact_pages(result.model, load_settings(ROOT / "pelicanconf.py"), ROOT / "content"))
 
 
 def linked_booklets(output: Path, page_path: str) -> list[tuple[Path, str]]:
