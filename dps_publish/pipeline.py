@@ -24,7 +24,7 @@ from .problems import DataProblems
 from .settings import PublishSettings
 from .site.artefacts import Artefacts, write_artefacts
 from .site.charts import ChartRenderer
-from .site.pages import planned_pages, site_pages
+from .site.pages import artefact_pages, planned_pages
 from .site.search import write_search_index
 from .site.sitecheck import check_pages
 from .site.writer import write_site
@@ -140,8 +140,9 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
             jobs.append(BackgroundJob(write_and_check_open_data, result.model, project.settings, project.frozen,
                                       folder / "data", result.publication, set(state.packages)))
         with clock("artefacts"):
-            result.artefacts = write_artefacts(result.model, project.settings, project.theme, folder,
-                                               site_pages(result.model), folders, tables=result.validation.tables)
+            pages = artefact_pages(result.model, project.settings, Path(project.content))
+            result.artefacts = write_artefacts(result.model, project.settings, project.theme, folder, pages,
+                                               folders, tables=result.validation.tables)
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
                                 ChartRenderer(folders.charts), result.publication, reuse, result.artefacts)

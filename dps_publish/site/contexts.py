@@ -138,6 +138,13 @@ class PageContext:
     """A page that shows only site-wide facts: the home page, the glossary, About the name and the like."""
 
 
+@dataclass(frozen=True)
+class ContentContext(PageContext):
+    """A council's hand-written easy-read page marked ``Booklet: yes``: its words as Pelican renders them."""
+
+    content_html: str
+
+
 def context_names(context: object) -> dict[str, object]:
     """A declared context as the template sees it: one name per field (shallow: the objects themselves)."""
     return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}

@@ -20,6 +20,7 @@ from ..addresses import (
     DATA_CHANGELOG,
     DATA_DICTIONARY,
     DATA_POLICIES,
+    EASY_READ,
     FIND_SUPPORT,
     GLOSSARY,
     HOME,
@@ -42,10 +43,12 @@ from ..addresses import (
     round_news_path,
 )
 from ..model.publishable import District, SiteModel
+from ..problems import BuildError
 from ..words import AGE_GROUP_WORDS, SUPPORT_TYPE_WORDS
 from .contexts import (
     AtoZContext,
     CheckedOn,
+    ContentContext,
     DistrictContext,
     DistrictFilter,
     FindSupportContext,
@@ -243,9 +246,45 @@ def planned_pages(model: SiteModel, content: Path) -> set[str]:
 def content_pages(content: Path) -> set[str]:
     """Addresses of the hand-written pages, from their Slug or URL line."""
     found = set()
-    for path in sorted((content / "pages").glob("*.md")) if (content / "pages").is_dir() else ():
+    for path in _content_files(content):
         head = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-        meta = dict(re.findall(r"^(\w+):\s*(.+)$", head, re.MULTILINE))
-        url = meta.get("URL") or (f"{meta['Slug']}/" if "Slug" in meta else f"{path.stem}/")
-        found.add(url)
+        meta = {k.lower(): v for k, v in re.findall(r"^(\w+):\s*(.+)$", head, re.MULTILINE)}
+        found.add(_content_address(path, meta))
+    return found
+
+
+def _content_files(content: Path) -> list[Path]:
+    return sorted((content / "pages").glob("*.md")) if (content / "pages").is_dir() else []
+
+
+def _content_address(path: Path, meta: dict) -> str:
+    """A hand-written page's address from its metadata (keys in lower case, as Pelican reads them)."""
+    return str(meta.get("url") or (f"{meta['slug']}/" if "slug" in meta else f"{path.stem}/"))
+
+
+def artefact_pages(model: SiteModel, settings, content: Path) -> list[Page]:
+    """Every page the artefacts stage is handed: the generated pages and the hand-written ones with a booklet."""
+    return [*site_pages(model), *content_booklet_pages(settings, content)]
+
+
+def content_booklet_pages(settings, content: Path) -> list[Page]:
+    """The hand-written easy-read pages with a ``Booklet: yes`` line, as pages the artefacts stage makes a booklet
+    and a recording of (template ``er_content``): their words rendered by Pelican's own Markdown reader, with the
+    settings' ``MARKDOWN``, as their web page has them."""
+    from pelican.readers import MarkdownReader
+
+    reader = MarkdownReader(settings.pelican)
+    found = []
+    for path in _content_files(content):
+        html, meta = reader.read(str(path))
+        if str(meta.get("booklet", "")).strip().lower() != "yes":
+            continue
+        address = _content_address(path, meta)
+        if not address.startswith(EASY_READ):
+            raise BuildError(f"{path.name} says 'Booklet: yes', but only an easy read page gets a booklet and a "
+                             f"recording, and its address, {address}, is not below {EASY_READ}. Take the Booklet "
+                             "line out, or give the page a URL and Save_as below easy-read/.")
+        twin = meta.get("twin")
+        found.append(Page(address, "er_content", str(meta.get("title") or path.stem),
+                          ContentContext(html), twin=str(twin) if twin is not None else None))
     return found
