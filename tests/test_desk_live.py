@@ -199,7 +199,7 @@ def test_the_live_step_left_by_an_interruption_is_resumed_by_recovery(story):
 
 def test_the_publish_page_plans_from_the_preview_or_says_how_to_see_the_plan(story):
     page = story.pages["publish page"]
-    assert "What would be sent" in page and "Build the preview to see it here" in page, page[-3000:]
+    assert "What would be sent" in page and "Build the preview</a> to see it here" in page, page[-3000:]
 
 
 def test_after_a_put_back_an_approver_can_reopen_the_newer_round_as_a_draft(story, tmp_path):
@@ -243,3 +243,24 @@ def test_the_plan_says_in_words_when_the_web_host_cannot_be_asked(tmp_path, monk
     assert said.startswith("The web host could not be asked what it serves now, so the plan is not known yet: The "
                            f"web host could not be reached at 127.0.0.1, port {port}"), said
     assert "planted-Plan-4Tq" not in said and "Traceback" not in said
+
+
+def test_the_publish_page_shows_the_plan_from_the_preview_over_http(tmp_path):
+    """The page as people get it, without a build: the draft's preview is a tiny site put where a preview build
+    leaves it, with the record a preview build writes."""
+    from dps_publish.desk.drafts import DraftStore
+
+    setting = {"kind": "releases", "path": str(tmp_path / "host")}
+    publisher = make_publisher(tmp_path / "council", f"WEB_HOST = {setting!r}")
+    with running_desk(publisher) as desk:
+        jo, sam = Person(desk, "Jo Bloggs"), Person(desk, "Sam Patel")
+        draft = _round(jo, sam, providers_with_phone(publisher, "01622 000 444"))
+        before = _text(sam.get(f"/drafts/{draft}/publish"))
+        preview = DraftStore(publisher.drafts).get(draft)
+        _tiny_site(preview.preview)
+        preview.change(preview={"data_digest": preview.data_digest(), "at": audit.now(), "by": "Jo Bloggs"})
+        after = sam.get(f"/drafts/{draft}/publish")
+    assert "which has not been built from these tables yet" in before and "Build the preview</a> to see it here" in before
+    assert after.status_code == 200
+    assert re.search(r"From the draft's preview: <strong>2 files to upload, 0\.\d kB; 0 to delete</strong>\.", _text(after)), \
+        _text(after)[-3000:]
