@@ -1,8 +1,8 @@
 """The desk's round in Debian's Chromium ends live on a real web host: a releases folder served by Caddy on
 127.0.0.1 (the example configuration in docs/hosting/, as tests/hosting.py runs it) is WEB_HOST.
 
-One round, run once: the example already went live there (the session's example build, sent by the one publish
-sequence), so the desk has a version to put back. Jo uploads a changed table and builds the preview, Sam approves;
+One round, run once: a one-page site is already live there (sent by the one publish sequence), so the desk has a
+version to put back. Jo uploads a changed table and builds the preview, Sam approves;
 in Chromium, Sam's Publish page shows the plan from the preview; Caddy stops before Sam publishes, so the
 publication stands here but does not go live, said in words with "Try again"; Caddy starts again on the same
 address and "Try again" makes it live ("Live at ..., N files checked from the public address"); History shows the
@@ -44,7 +44,7 @@ class Round:
     seconds: float = 0.0
 
 
-def _until_done(page, timeout: float = 900) -> None:
+def _until_done(page, timeout: float = 1500) -> None:
     """Reload ``page`` until its job is no longer running (the desk's own script may reload it too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -56,9 +56,8 @@ def _until_done(page, timeout: float = 900) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_round(example_build, tmp_path_factory) -> Round:
+def live_round(tmp_path_factory) -> Round:
     started = time.monotonic()
-    output, _ = example_build
     folder = tmp_path_factory.mktemp("desk-live-browser")
     told = Round()
     host_folder, releases = folder / "caddy", folder / "site"
@@ -71,7 +70,12 @@ def live_round(example_build, tmp_path_factory) -> Round:
                "ca_file": str(server.ca_file), "keep": 3}
     publisher = make_publisher(folder / "council", f"WEB_HOST = {setting!r}")
     settings = config_of(publisher).load_settings()
-    told.live["seeded"] = deploy(output, target_of(settings), Secrets({}, {}), publisher.cache).release
+    # A version already live, for the desk to put back: a one-page site sent by the one publish sequence (not
+    # another build of the example: the round's builds are its preview and its publication).
+    seed = folder / "seed"
+    seed.mkdir()
+    (seed / "index.html").write_text('<!doctype html><html lang="en"><title>Before</title><p>Before</p></html>')
+    told.live["seeded"] = deploy(seed, target_of(settings), Secrets({}, {}), publisher.cache).release
 
     def read_now(step: str) -> None:
         told.live[step] = live_release(server.address, server.ca_file)
@@ -86,7 +90,7 @@ def live_round(example_build, tmp_path_factory) -> Round:
             checked = jo.post(f"/drafts/{draft}/upload", files=[("files", ("providers.csv", phone, "text/csv"))])
             assert "No problems found" in checked.text, checked.text[-2000:]
             jo.post(f"/drafts/{draft}/preview")
-            jo.wait_for_job(draft, timeout=900)
+            jo.wait_for_job(draft, timeout=1500)
             assert sam.post(f"/drafts/{draft}/approve").status_code == 200
 
             browser = launch_chromium(playwright)
