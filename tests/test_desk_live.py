@@ -264,3 +264,30 @@ def test_the_publish_page_shows_the_plan_from_the_preview_over_http(tmp_path):
     assert after.status_code == 200
     assert re.search(r"From the draft's preview: <strong>2 files to upload, 0\.\d kB; 0 to delete</strong>\.", _text(after)), \
         _text(after)[-3000:]
+
+
+def test_after_a_put_back_the_reopen_offer_over_http_without_a_build(tmp_path):
+    """Two tiny versions sent and the first put back by the one publish sequence (Caddy serving them), then the
+    desk: History offers approvers to reopen the newer round, refuses others and a missing token."""
+    from dps_publish.hosts.deploy import deploy, rollback, target_of
+    from dps_publish.hosts.secrets import Secrets
+
+    releases = tmp_path / "site"
+    (tmp_path / "caddy").mkdir()
+    with caddy(tmp_path / "caddy", releases) as web:
+        setting = {"kind": "releases", "path": str(releases), "verify_url": web.address, "ca_file": str(web.ca_file)}
+        publisher = make_publisher(tmp_path / "council", f"WEB_HOST = {setting!r}")
+        target = target_of(config_of(publisher).load_settings())
+        for n in (1, 2):
+            site = _tiny_site(tmp_path / f"v{n}")
+            (site / "index.html").write_text(f'<!doctype html><html lang="en"><title>V{n}</title></html>')
+            deploy(site, target, Secrets({}, {}), publisher.cache)
+        rollback(target, Secrets({}, {}), publisher.cache, reason="the second version was wrong")
+    with running_desk(publisher) as desk:
+        jo, sam = Person(desk, "Jo Bloggs"), Person(desk, "Sam Patel")
+        history = _text(sam.get("/history"))
+        refused = (jo.post("/live/reopen").status_code, sam.client.post("/live/reopen", data={}).status_code)
+        reopened = sam.post("/live/reopen")
+    assert "so the next Publish would make it live again" in history and "Reopen the newer round as a draft" in history
+    assert refused == (403, 403)
+    assert reopened.status_code == 200 and re.search(r"/drafts/[\w-]+$", str(reopened.url))
