@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-from helpers import ROOT, build_site
+from helpers import ROOT, THEME, build_site, project, set_cell
 
 from dps_publish.problems import DataProblems
 from dps_publish.settings import SettingsError, load_settings
@@ -191,8 +192,7 @@ def test_the_recordings_are_byte_identical_when_made_again(example_build, tmp_pa
         spoken = Spoken(key, tuple(lines), tuple(line_key(digest, line) for line in lines))
         for n in (1, 2):
             folder = Path({str(tmp_path)!r}) / str(n)
-            (folder / "lines").mkdir(parents=True)
-            speaker = _Speaker(folder, folder / "lines", voice)
+            speaker = _Speaker(folder, voice)
             for line in reversed(spoken.lines):  # in another order than the build's: each line on its own
                 speaker.say(Line(line_key(digest, line), line))
             speaker.record(spoken)
@@ -311,3 +311,106 @@ def test_the_build_passes_offline(offline, tmp_path, example_build):
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-3000:]
     assert sorted(p.name for p in output.rglob("*.mp3")) == sorted(
         r.path.rsplit("/", 1)[-1] for (r,) in example_build[1].artefacts.made["audio"].files.values())
+
+
+# --- the line cache -------------------------------------------------------------------------------------------------
+
+
+def _audio_of(data: Path, cache: Path, out: Path, paths=None):
+    """The recordings of ``data``'s easy-read pages (those at ``paths``, or all), made with the line cache ``cache``:
+    (the stage's Made, the output folder, what the cache's work.json says)."""
+    from dps_publish.model.build import build_model
+    from dps_publish.site.audio import write_audio
+    from dps_publish.site.booklets import booklet_pages
+    from dps_publish.site.pages import site_pages
+    from dps_publish.sources.validate import validate_folder
+
+    p = project(data, cache.parent / "unused")
+    tables = validate_folder(data, None).tables
+    model = build_model(tables, example_data=p.settings.example_data, threshold=p.settings.small_number_threshold)
+    pages = [page for page in booklet_pages(site_pages(model)) if paths is None or page.path in paths]
+    made = write_audio(model, p.settings, THEME, out, pages, cache, tables=tables)
+    return made, out, json.loads((cache / "work.json").read_text(encoding="utf-8"))
+
+
+def test_an_edit_of_one_provider_says_only_its_new_lines(example_build, data_copy, tmp_path):
+    """With the example's lines in the cache, renaming one provider says only the lines with its new name; each
+    changed recording is its lines joined, one MP3 stream as long as its lines, byte for byte what an empty cache
+    makes."""
+    set_cell(data_copy / "providers.csv", 0, "name", "Oast House Makers CIC")
+    shared = Path(os.environ["DPS_AUDIO_CACHE"])
+    made, out, work = _audio_of(data_copy, shared, tmp_path / "edited")
+    changed = made.rendered_files
+    assert changed and made.rendered == len(changed) and made.reused > 10 * len(changed)
+    # The lines that name the provider (its page's heading, its name on its district's list...), never a page's all.
+    assert 0 < work["lines"] <= 12, work
+    assert work["lines_known"] > 3 * work["lines"], f"the changed pages' other lines come from the cache: {work}"
+    own = min(changed, key=lambda name: (out / name).stat().st_size)
+    path = own.rsplit("/", 1)[0] + "/"
+    sound, rate = soundfile.read(out / own, dtype="float32")
+    (recording,) = made.files[path]
+    assert rate == 24_000 and sound.ndim == 1 and abs(len(sound) / rate - recording.seconds) < 0.05
+    fresh, fresh_out, fresh_work = _audio_of(data_copy, tmp_path / "empty", tmp_path / "fresh",
+                                                paths={path})
+    assert fresh_work["lines"] > work["lines"], "an empty cache says every line of the page"
+    assert (fresh_out / own).read_bytes() == (out / own).read_bytes()
+    again, _, _ = _audio_of(data_copy, shared, tmp_path / "again", paths={path})
+    assert again.rendered == 0 and again.reused == 1
+
+
+def test_a_recording_is_its_lines_joined_one_stream_each_line_its_length(tmp_path):
+    """Segments joined decode as one stream: the whole is each segment decoded, and lasts their sum."""
+    from dps_publish.site.audio import PAUSE_SECONDS, SAMPLE_RATE, encode, mp3_seconds
+
+    rng = np.random.default_rng(1)
+    lengths = (0.8, 2.5, 1.3)
+    segments = []
+    for seconds in lengths:
+        t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+        tone = (np.sin(2 * np.pi * 220 * t) * 6000 + rng.normal(0, 300, t.size)).astype("<i2")
+        segments.append(encode(np.concatenate([tone, np.zeros(int(SAMPLE_RATE * PAUSE_SECONDS), "<i2")])))
+    whole = b"".join(segments)
+    (tmp_path / "whole.mp3").write_bytes(whole)
+    sound, rate = soundfile.read(tmp_path / "whole.mp3", dtype="int16")
+    parts = []
+    for n, segment in enumerate(segments):
+        (tmp_path / f"{n}.mp3").write_bytes(segment)
+        part, _ = soundfile.read(tmp_path / f"{n}.mp3", dtype="int16")
+        assert abs(len(part) / rate - (lengths[n] + PAUSE_SECONDS)) < 0.2, "within 0.2 s a line (encoder delay)"
+        parts.append(part)
+    assert len(sound) == sum(map(len, parts)) and len(sound) / rate == pytest.approx(mp3_seconds(len(whole)), abs=0.01)
+    assert np.abs(sound.astype(int) - np.concatenate(parts)).max() <= 2
+
+
+# --- letters the voice cannot say -----------------------------------------------------------------------------------
+
+NASTY = {
+    "北京护理中心": "words in another alphabet.",
+    "Visit مركز الرعاية, then Иван Петров.": "Visit words in another alphabet, then words in another alphabet.",
+    "Cafe\u0301\u0301\u0301 and x\u0300y": "Café and xy.",
+    "£€$%&, 5 or 6": None,
+    "1" * 40: " ".join(["one"] * 40) + ".",
+    "It costs £1,000,000,000,000,000,000.": None,
+    "\u200bHop\u202e Garden\ufeff ＭＡＫＥＲＳ ①": "Hop Garden MAKERS 1.",
+    "Ω≈ç√∫ №5 ™ Ⅻ": None,
+}
+
+
+def test_odd_letters_are_said_sensibly_and_never_stop_the_engine(tmp_path):
+    """Names from anywhere (a fuzzed build's providers): said, or said to be in another alphabet; never a crash."""
+    from dps_publish.site.audio import Line, _Speaker, line_key, settings_voice
+
+    blocks = [TextBlock(text, True, False) for text in NASTY]
+    lines = spoken_lines(blocks)
+    assert len(lines) == len(NASTY)
+    for (text, expected), line in zip(NASTY.items(), lines):
+        if expected is not None:
+            assert line == expected, text
+        assert not any(unicodedata.category(c) in ("Cf", "Mn") for c in line), line
+    assert plain("words in another alphabet") in said("北京护理中心"), "the engine alone says nothing for it"
+    assert phonemes(["北京护理中心."], False).strip(" .") == ""
+    speaker = _Speaker(tmp_path, settings_voice(load_settings(ROOT / "pelicanconf.py")))
+    for line in lines:
+        recorded = speaker.say(Line(line_key("odd", line), line))
+        sound, rate = soundfile.read(tmp_path / "lines" / f"{recorded.key}.mp3", dtype="float32")
+        assert len(sound) / rate > 0.5 and np.sqrt(np.mean(sound ** 2)) > 1e-3, f"{line!r} is silent"

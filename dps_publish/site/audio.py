@@ -10,10 +10,12 @@ is never reached. The sound is encoded by LAME (``lameenc``): MP3, mono, 24 kHz,
 A recording is kept in the artefact cache (``artefacts/audios``) under a digest of what it says (the spoken
 text, with the pronunciations applied), the pronunciations table, the voice file's sha256, this code and the
 engine's, onnxruntime's and the encoder's versions: two builds make byte-identical files (the engine's noise is
-seeded from each line's own words). A build says each line once however many pages say it (the example's 2,608
-blocks are 703 different lines: districts repeat their providers' points), then puts each new recording together
-from its lines. Both are done two at a time, each worker with one onnxruntime thread, in forkserver workers (a
-process that ran onnxruntime's threads is never forked).
+seeded from each line's own words). Each line is said once, ever, however many pages and builds say it (the
+example's 2,608 blocks are 703 different lines: districts repeat their providers' points): it is kept in the cache
+as its own MP3 segment (``audios/lines/<line key>.mp3``, its pause included), and a recording is its lines'
+segments joined (see ``_Speaker``). So an edit says only the lines it changed. Lines are said two at a time,
+each worker with one onnxruntime thread, in forkserver workers (a process that ran onnxruntime's threads is
+never forked).
 
 A pronunciation that says a naming-register term stops the build, naming its cell.
 """
@@ -154,31 +156,63 @@ def line_key(salt_digest: str, line: str) -> str:
 
 @dataclass(frozen=True)
 class Line:
-    """One block's words to say, kept as sound (16-bit, 24 kHz) in the build's scratch folder under its key."""
+    """One block's words to say, kept in the cache as its own MP3 segment (``lines/<key>.mp3``) under its key."""
 
     key: str
     text: str
 
 
+FRAME_SAMPLES = 576  # an MPEG-2 Layer III frame
+FRAME_BYTES = 72 * BITRATE_KBPS * 1000 // SAMPLE_RATE  # constant bitrate, no padding: 72 bytes at 24 kbps, 24 kHz
+
+
+def encode(pcm) -> bytes:
+    """16-bit mono sound at ``SAMPLE_RATE`` as MP3: constant ``BITRATE_KBPS``, no tag frame, so segments join."""
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(BITRATE_KBPS)
+    encoder.set_in_sample_rate(SAMPLE_RATE)
+    encoder.set_out_sample_rate(SAMPLE_RATE)
+    encoder.set_channels(1)
+    encoder.set_quality(2)
+    return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
+
+
+def mp3_seconds(size: int) -> float:
+    """How long a constant-bitrate MP3 of ``size`` bytes plays (as a decoder gives it: whole frames)."""
+    return round(size // FRAME_BYTES * FRAME_SAMPLES / SAMPLE_RATE, 2)
+
+
 class _Speaker:
     """Says lines and makes recordings of them; each worker makes its own engine, with one onnxruntime thread.
 
-    A line is said once a build however many pages say it (a district's list repeats its providers' points, and
-    every page has "Words to know"), with the engine's noise seeded from the line itself, so a line sounds the
-    same on every page and in every build. A recording is its lines with a pause after each, encoded."""
+    A line is said once however many pages say it (a district's list repeats its providers' points, and every
+    page has "Words to know"), with the engine's noise seeded from the line itself, so a line sounds the same on
+    every page and in every build. Each line, with its pause after it, is encoded on its own and kept in the
+    cache (``lines/<key>.mp3``, about 3 KB a second); a recording is its lines' segments one after another.
 
-    def __init__(self, folder: Path, lines: Path, voice: Voice):
-        self.folder, self.lines, self.voice = folder, lines, voice
+    Joining is sound: LAME writes constant-bitrate frames with no tag frame, each segment's first frame starts
+    with an empty bit reservoir (``main_data_begin`` 0), so no frame refers to another segment; the decoded
+    whole is the segments decoded one by one, to within one step of the 16 bits. Each segment carries the
+    encoder's delay and padding (about 0.06 s of silence, at its start and end), a little more pause between
+    blocks. So an edit that changes one provider's name says only the lines that name it, and a page made of
+    lines already said costs a file read."""
+
+    def __init__(self, folder: Path, voice: Voice):
+        self.folder, self.lines, self.voice = folder, folder / "lines", voice
         self._engine = None
 
     def __getstate__(self):
         return {**self.__dict__, "_engine": None}
 
-    def __call__(self, job: Line | Spoken) -> Recorded:
+    def __call__(self, job: Line) -> Recorded:
         try:
-            return self.say(job) if isinstance(job, Line) else self.record(job)
+            return self.say(job)
         except Exception as exc:  # noqa: BLE001 - the engine's errors come back as words, never a traceback
-            raise BuildError(f"a recording could not be made ({type(exc).__name__}: {exc})") from None
+            raise BuildError(f'the line "{job.text[:80]}" could not be said ({type(exc).__name__}: {exc}). '
+                             "Tell the publisher's maintainers; the build can be run again without recordings "
+                             "meanwhile.") from None
 
     def say(self, line: Line) -> Recorded:
         import time
@@ -193,32 +227,26 @@ class _Speaker:
         parts = [tts.from_ids(tts.ids(chunk), SPEED, rng) for chunk in tts.phonemize(line.text)]
         sound = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         pcm = (np.clip(sound, -1.0, 1.0) * 32767.0).astype("<i2")
-        write_atomically(self.lines / f"{line.key}.pcm", pcm.tobytes())
-        return Recorded(line.key, pcm.nbytes, len(pcm) / SAMPLE_RATE, time.process_time() - started)
+        pause = np.zeros(int(SAMPLE_RATE * PAUSE_SECONDS), "<i2")
+        mp3 = encode(np.concatenate([pcm, pause]))
+        self.lines.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.lines / f"{line.key}.mp3", mp3)
+        return Recorded(line.key, len(mp3), mp3_seconds(len(mp3)), time.process_time() - started)
+
+    def has_line(self, key: str) -> bool:
+        return (self.lines / f"{key}.mp3").is_file()
 
     def record(self, spoken: Spoken) -> Recorded:
-        import time
+        """The recording of ``spoken``: its lines' segments, joined (no engine, no encoder: a few file reads)."""
+        mp3 = b"".join((self.lines / f"{key}.mp3").read_bytes() for key in spoken.line_keys)
+        if not mp3:
+            import numpy as np
 
-        import lameenc
-        import numpy as np
-
-        started = time.process_time()
-        pause = np.zeros(int(SAMPLE_RATE * PAUSE_SECONDS), "<i2")
-        parts = []
-        for key in spoken.line_keys:
-            parts += [np.frombuffer((self.lines / f"{key}.pcm").read_bytes(), "<i2"), pause]
-        pcm = np.concatenate(parts) if parts else pause
-        encoder = lameenc.Encoder()
-        encoder.set_bit_rate(BITRATE_KBPS)
-        encoder.set_in_sample_rate(SAMPLE_RATE)
-        encoder.set_out_sample_rate(SAMPLE_RATE)
-        encoder.set_channels(1)
-        encoder.set_quality(2)
-        mp3 = bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
-        seconds, work = round(len(pcm) / SAMPLE_RATE, 2), round(time.process_time() - started, 3)
+            mp3 = encode(np.zeros(int(SAMPLE_RATE * PAUSE_SECONDS), "<i2"))
+        seconds = mp3_seconds(len(mp3))
         write_atomically(self.folder / f"{spoken.key}.mp3", mp3)
         write_atomically(self.folder / f"{spoken.key}.json", json.dumps({"seconds": seconds}).encode())
-        return Recorded(spoken.key, len(mp3), seconds, work)
+        return Recorded(spoken.key, len(mp3), seconds)
 
     def known(self, key: str) -> Recorded | None:
         try:
@@ -256,9 +284,7 @@ def write_audio(model, settings: PublishSettings, theme: Path, out: Path, pages:
         folder.mkdir(parents=True, exist_ok=True)
         index = folder / "pages"
         index.mkdir(exist_ok=True)
-        lines_folder = Path(scratch) / "lines"
-        lines_folder.mkdir()
-        speaker = _Speaker(folder, lines_folder, voice)
+        speaker = _Speaker(folder, voice)
         the_salt = salt(voice, pronunciations)
         fingerprints = Fingerprinter()
         site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
@@ -289,15 +315,17 @@ def write_audio(model, settings: PublishSettings, theme: Path, out: Path, pages:
         if named:
             raise DataProblems(named)
         processes = processes or min(2, os.cpu_count() or 1)
-        # Each line once (the longest first, so the two workers finish together), then each recording from them.
-        said = {key: Line(key, text) for spoken in new.values() for key, text in zip(spoken.line_keys, spoken.lines)}
+        # Each line not yet in the cache once (the longest first, so the two workers finish together), then each
+        # new recording joined from its lines' segments, here.
+        said = {key: Line(key, text) for spoken in new.values() for key, text in zip(spoken.line_keys, spoken.lines)
+                if not speaker.has_line(key)}
         jobs = sorted(said.values(), key=lambda line: (-len(line.text), line.key))
         work = sum(r.work for r in _in_workers(speaker, jobs, processes))
-        made = {r.key: r for r in _in_workers(speaker, list(new.values()), processes)}
-        if made:  # how much processor time the last build that made any took (bench/audio.py reads it)
+        made = {spoken.key: speaker.record(spoken) for spoken in new.values()}
+        if made:  # what the last build that made any recording said and took (bench/audio.py and tests read it)
             write_atomically(folder / "work.json", json.dumps(
-                {"lines": len(jobs), "recordings": len(made),
-                 "seconds": round(work + sum(r.work for r in made.values()), 1)}).encode())
+                {"lines": len(jobs), "lines_known": len({k for s in new.values() for k in s.line_keys}) - len(jobs),
+                 "recordings": len(made), "seconds": round(work, 1)}).encode())
         for path, (spoken, words) in planned.items():
             recorded = made.get(spoken.key) or speaker.known(spoken.key)
             if recorded is None:

@@ -18,6 +18,16 @@ each block into words the engine says right:
   "the web address on the page": read aloud, slashes and hyphens are noise nobody can keep in mind, and the
   people listening are on the page already or holding its booklet. A bare site name ("www.kent.gov.uk") is
   short and is spelled like an email address.
+- **Letters the voice cannot say.** The voices speak English: given Chinese, Arabic or Cyrillic words the
+  engine says nothing at all, so a listener would hear a gap where the page shows a provider's name. A run of
+  words written in another script is said as "words in another alphabet" instead: the listener knows something
+  is written there and can ask someone to read it; a guessed romanisation could say a person's or a group's
+  name wrongly, which is worse than saying plainly that it cannot be said. Letters of another script inside a
+  Latin word are left out. The text is first put in its compatibility form (NFKC: full-width letters and
+  digits, ligatures, circled letters become plain ones), invisible format characters (zero-width spaces,
+  direction marks) and combining marks left over are dropped, and digits of other scripts become 0 to 9.
+- **Long numbers**: a run of more than 12 digits (a reference number, or nonsense) is said digit by digit: the
+  engine cannot say numbers past about 33 digits at all, and "one quadrillion ..." helps nobody.
 - **Pronunciations** (the optional ``pronunciations`` table): each word is said as its ``say_as`` wherever it
   is spoken, a plain respelling ("Folkstun") or, between slashes, the engine's own phonemes.
 
@@ -27,6 +37,7 @@ Nothing here imports the engine; ``site/audio.py`` turns the lines into sound.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +47,7 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 ON_THE_PAGE = "the web address on the page"
+ANOTHER_ALPHABET = "words in another alphabet"
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<!\.)")
 WEB = re.compile(r"(?<![\w@/.-])(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)]"
@@ -51,6 +63,9 @@ RANGE = re.compile(r"(?<![\w.,/-])(\d{1,3})\s?[-–]\s?(\d{1,3})(?![\w.,/-]*\d)(
 AND_OVER = re.compile(r"(?<![\w.])(\d{1,3})\+(?!\w)")
 ENDS_SENTENCE = re.compile(r"[.!?:;,]$")
 PHONEMES = re.compile(r"/(.+)/")
+LONG_NUMBER = re.compile(r"(?<![\d,])\d(?:,?\d){12,}(?![\d])")
+WORDS_AND_SPACES = re.compile(r"(\s+)")
+MOST_DIGITS = 15  # number_words says up to 999 trillion
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ def page_lines(content_html: str) -> list[TextBlock]:
 
 def spoken(text: str, pronunciations: Iterable[Pronunciation] = ()) -> str:
     """One block of the page's text as the engine should read it (see the module's docstring)."""
+    text = sayable(text)
     text = EMAIL.sub(lambda m: _spelled_address(m.group()), text)
     text = WEB.sub(_web_address, text)
     text = MONEY.sub(_money, text)
@@ -94,9 +110,44 @@ def spoken(text: str, pronunciations: Iterable[Pronunciation] = ()) -> str:
     text = MONTH_YEAR.sub(lambda m: f"{m.group(1)} {year_words(int(m.group(2)))}", text)
     text = RANGE.sub(lambda m: f"{m.group(1)} to {m.group(2)}", text)
     text = AND_OVER.sub(lambda m: f"{m.group(1)} and over", text)
+    text = LONG_NUMBER.sub(lambda m: _digits(m.group()), text)
     text = say_names(text, pronunciations)
     text = " ".join(text.split())
     return text if ENDS_SENTENCE.search(text) else f"{text}."  # a heading ends with a pause, as it would aloud
+
+
+def sayable(text: str) -> str:
+    """``text`` in letters the voice says: compatibility forms, no invisible or left-over combining marks, digits
+    0 to 9, and each run of words in another script as "words in another alphabet"."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(_sayable_character(c) for c in text)
+    said: list[str] = []
+    for part in WORDS_AND_SPACES.split(text):
+        letters = [c for c in part if c.isalpha()]
+        if letters and not any(_latin(c) for c in letters):  # a word of another script: say so, once a run
+            end = part[len(part.rstrip(".!?:;,")):]
+            while said and said[-1].isspace() and len(said) > 1 and said[-2] == ANOTHER_ALPHABET:
+                said.pop()
+            if said and said[-1] == ANOTHER_ALPHABET:
+                said[-1] += end
+            else:
+                said.append(ANOTHER_ALPHABET + end)
+        else:
+            said.append("".join(c for c in part if not c.isalpha() or _latin(c)))
+    return "".join(said)
+
+
+def _latin(letter: str) -> bool:
+    return unicodedata.name(letter, "").startswith("LATIN")
+
+
+def _sayable_character(c: str) -> str:
+    category = unicodedata.category(c)
+    if category in ("Cf", "Co", "Cn", "Cs", "Cc") or category.startswith("M"):
+        return " " if category == "Cc" else ""
+    if category == "Nd" and not c.isascii():
+        return str(unicodedata.digit(c))
+    return c
 
 
 def spoken_lines(blocks: Iterable[TextBlock], pronunciations: Iterable[Pronunciation] = ()) -> list[str]:
@@ -112,7 +163,7 @@ def spoken_word_count(lines: Iterable[str]) -> int:
 def say_names(text: str, pronunciations: Iterable[Pronunciation]) -> str:
     """Each word of the table said its way: a respelling in its place, or the engine's ``[word](/phonemes/)``."""
     for p in pronunciations:
-        words = r"\s+".join(map(re.escape, p.word.split()))
+        words = r"\s+".join(map(re.escape, unicodedata.normalize("NFKC", p.word).split()))
         pattern = re.compile(rf"(?<![\w\[/]){words}(?![\w\]])", re.IGNORECASE)
         phonemes = p.phonemes
         replacement = f"[{p.word}](/{phonemes}/)" if phonemes is not None else p.say_as
@@ -149,6 +200,8 @@ def number_words(n: int) -> str:
     twenty-one"; 1005 is "one thousand and five"."""
     if n < 1000:
         return _below_1000(n)
+    if len(str(n)) > MOST_DIGITS:
+        return _digits(str(n))
     groups, scale = [], 0
     while n:
         n, group = divmod(n, 1000)
