@@ -98,6 +98,10 @@ def contexts_for(template: str, site) -> list[dict[str, object]]:
         return [context_names(c) for p in chosen for c in maker.contexts(p, 1)]
     entries = tuple(sitemap_entries(pages, {}))
     chosen = [p for p in pages if p.template == name]
+    if name == "er_content":  # the council's hand-written easy-read pages marked "Booklet: yes"
+        from dps_publish.site.pages import content_booklet_pages
+
+        chosen = content_booklet_pages(settings, ROOT / "content")
     if not chosen:
         pytest.fail(f"no page of the example uses {template}")
     # Every page for small templates; for the many district and provider pages, the first few.

@@ -212,13 +212,13 @@ class BookletMaker:
         return [BookletContext(title, number, len(chunks),
                                Markup("".join(_html(e) for e in chunk) + "".join(_html(e) for e in words)),
                                date, long_date(date),
-                               f"{self.public}/{page.path}", _cover_icon(chunk or words))
+                               f"{self.public}/{page.path}", _cover_icon(chunk or words), read_aloud(page))
                 for number, chunk in enumerate(chunks, start=1)]
 
     def documents(self, page: Page, parts: int) -> list[BookletDocument]:
         documents = []
         for context in self.contexts(page, parts):
-            html = self.env.get_template(DOCUMENT).render(**context_names(context), listen=read_aloud(page))
+            html = self.env.get_template(DOCUMENT).render(**context_names(context))
             typst = typst_document(html, self.style)
             documents.append(BookletDocument(html, hashlib.sha256((self.salt + typst.source).encode()).hexdigest(),
                                              typst.source, typst.date, tuple(text_blocks(html.encode())),

@@ -408,6 +408,7 @@ class BookletContext:
     date_words: str  # "31 March 2023"
     address: str  # the easy-read page on the web
     cover_icon: str  # a name in icons
+    listen: bool = False  # the page is also a recording (site/audio.py): the help page says where to listen
 
 
 TEMPLATE_CONTEXTS: dict[str, type] = {
@@ -432,6 +433,7 @@ TEMPLATE_CONTEXTS: dict[str, type] = {
     "data_changelog": ChangelogContext,
     "data_policies": DataPoliciesContext,
     "booklet": BookletContext,
+    "content": ContentContext,  # er_content: a council's hand-written easy-read page with a booklet
 }
 # Pelican's own templates, rendered by its generators from content/.
 PELICAN_CONTEXTS: dict[str, type] = {
