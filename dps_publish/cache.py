@@ -103,6 +103,7 @@ def inputs_fingerprint(project) -> str:
     digest.update(repr(sorted((k, repr(v)) for k, v in project.settings.pelican.items()
                               if k.isupper() and not k.startswith(("DPS_", "DESK_")))).encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(repr(getattr(project, "later", ())).encode())  # kinds of artefact left out (the desk's preview)
     return digest.hexdigest()
 
 

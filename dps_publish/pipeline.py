@@ -79,6 +79,9 @@ class Project:
     settings: PublishSettings
     cache: Path | None = None  # the cache root (see cache.CacheFolders): charts, checked tables, build state
     frozen: Path = Path("published")  # frozen rounds and payments, kept in the repository
+    # Kinds of per-page artefact this build leaves out (site/artefacts.py): the desk's preview leaves out "audio",
+    # so it is ready as soon as the pages are, and its easy-read pages say the recordings are still being made.
+    later: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,7 +145,7 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
         with clock("artefacts"):
             pages = artefact_pages(result.model, project.settings, Path(project.content))
             result.artefacts = write_artefacts(result.model, project.settings, project.theme, folder, pages,
-                                               folders, tables=result.validation.tables)
+                                               folders, tables=result.validation.tables, later=project.later)
         with clock("site"):
             charts = write_site(result.model, project.settings, project.content, project.theme, folder,
                                 ChartRenderer(folders.charts), result.publication, reuse, result.artefacts)

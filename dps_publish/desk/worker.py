@@ -104,7 +104,7 @@ def run(job: dict, config: DeskConfig, on_stage) -> str:
         preview_url = job["options"]["preview_url"]
         built_from = draft.data_digest()  # at the start: tables uploaded during the build are not in this preview
         project = config.project(dataclasses.replace(settings, site_url=preview_url), data=draft.data,
-                                 output=draft.preview)
+                                 output=draft.preview, later=("audio",))
         pipeline.build(project, on_stage=on_stage)
         draft.change(preview={"data_digest": built_from, "at": audit.now(), "by": job["who"]})
         audit.append(config.audit_log, {"action": "preview", "who": job["who"], "draft": draft.id})

@@ -29,6 +29,7 @@ class Artefacts:
 
     made: dict[str, Made] = field(default_factory=dict)
     kinds: tuple[ArtefactKind, ...] = KINDS
+    later: tuple[str, ...] = ()  # kinds this build leaves out (the desk's preview: "audio"), made for publication
 
     def of(self, kind: str, path: str | None) -> tuple:
         """A page's files of one kind (the template global ``artefacts``)."""
@@ -37,7 +38,7 @@ class Artefacts:
 
     def all_of(self, path: str | None) -> tuple[tuple, ...]:
         """A page's files of every kind, for the page's fingerprint (a page links to them, with their sizes)."""
-        return tuple(self.of(kind.name, path) for kind in self.kinds)
+        return tuple(self.of(kind.name, path) for kind in self.kinds) + ((("later",) + self.later,) if self.later else ())
 
     @property
     def rendered(self) -> int:
@@ -58,10 +59,13 @@ class Artefacts:
 
 def write_artefacts(model: SiteModel, settings: PublishSettings, theme: Path, out: Path, pages: Iterable[Page],
                     caches: CacheFolders, tables: Mapping | None = None,
-                    kinds: tuple[ArtefactKind, ...] = KINDS) -> Artefacts:
-    """Every kind's files into ``out``, next to their pages, each from its own cache folder."""
+                    kinds: tuple[ArtefactKind, ...] = KINDS, later: Iterable[str] = ()) -> Artefacts:
+    """Every kind's files into ``out``, next to their pages, each from its own cache folder; the kinds named in
+    ``later`` are left out (the pages say they are still being made)."""
     pages = list(pages)
-    result = Artefacts(kinds=kinds)
+    later = tuple(kind.name for kind in kinds if kind.name in set(later))
+    kinds = tuple(kind for kind in kinds if kind.name not in later)
+    result = Artefacts(kinds=kinds, later=later)
     for kind in kinds:
         result.made[kind.name] = kind.write(model, settings, theme, out, pages, caches.artefacts(kind.name),
                                             tables=tables)

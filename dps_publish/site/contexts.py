@@ -112,6 +112,7 @@ class SiteGlobals:
     layout: str  # the template an easy-read page extends: base.html, or booklet_content.html for its booklet
     artefacts: Callable[[str, str | None], tuple[BookletFile | AudioFile, ...]]  # a page's files of a kind
     # (site/artefacts.py): artefacts("booklet", page_path), artefacts("audio", page_path)
+    artefacts_later: tuple[str, ...] = ()  # kinds this build leaves out for now (the desk's preview: "audio")
 
 
 @dataclass(frozen=True)

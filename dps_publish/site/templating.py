@@ -68,6 +68,7 @@ def site_globals(model: SiteModel, settings: PublishSettings, artefacts=None) ->
         rating_rule=RATING_RULE,
         layout="base.html",
         artefacts=artefacts.of if artefacts is not None else (lambda kind, path: ()),
+        artefacts_later=artefacts.later if artefacts is not None else (),
     )
 
 
