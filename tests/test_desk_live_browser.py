@@ -48,7 +48,7 @@ def _until_done(page, timeout: float = 1500) -> None:
     """Reload ``page`` until its job is no longer running (the desk's own script may reload it too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        page.goto(page.url)
+        page.reload()  # not goto(page.url): an address with a #fragment would not load the page again
         if "Check progress" not in page.content():
             return
         time.sleep(1)
