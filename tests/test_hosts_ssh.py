@@ -152,7 +152,9 @@ def test_rollback_over_ssh_is_byte_for_byte(story):
 
 
 def test_an_unknown_host_key_or_a_wrong_key_is_refused_in_words(story):
-    assert story.refused["unknown host key"].startswith("The web server 127.0.0.1 (SSH, port ")
+    assert story.refused["unknown host key"].startswith(
+        "The web host answered with a host key that is not the one in the settings")
+    assert "The web server 127.0.0.1 (SSH, port " in story.refused["unknown host key"]
     assert "answered with a different host key from the one in the settings" in story.refused["unknown host key"]
     assert "nothing was sent" in story.refused["unknown host key"]
     assert "refused the key for user root" in story.refused["wrong key"]
