@@ -62,3 +62,17 @@ def test_a_page_without_the_booklet_line_gets_none_and_a_standard_page_with_it_i
     (tmp_path / "pages" / "b.md").write_text(standard.replace("Twin:", "Booklet: yes\nTwin:", 1), encoding="utf-8")
     with pytest.raises(BuildError, match="b.md says 'Booklet: yes', but only an easy read page"):
         content_booklet_pages(settings, tmp_path)
+
+
+def test_reading_the_pages_leaves_the_settings_as_they_were():
+    # Pelican's reader adds its extensions to the MARKDOWN setting it is handed; the settings are part of the build's
+    # fingerprint, so a change here made every second build with nothing changed a full one.
+    from dps_publish.cache import inputs_fingerprint
+    from dps_publish.pipeline import Project
+
+    settings = load_settings(ROOT / "pelicanconf.py")
+    project = Project(data=ROOT / "data", output=ROOT / "output", content=ROOT / "content",
+                      theme=ROOT / "dps_publish" / "theme", settings=settings, frozen=ROOT / "published")
+    before = repr(settings.pelican["MARKDOWN"]), inputs_fingerprint(project)
+    assert content_booklet_pages(settings, ROOT / "content")
+    assert (repr(settings.pelican["MARKDOWN"]), inputs_fingerprint(project)) == before

@@ -9,6 +9,7 @@ without rendering it.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -273,7 +274,9 @@ def content_booklet_pages(settings, content: Path) -> list[Page]:
     settings' ``MARKDOWN``, as their web page has them."""
     from pelican.readers import MarkdownReader
 
-    reader = MarkdownReader(settings.pelican)
+    # A copy: Pelican's reader adds its extensions to the MARKDOWN setting it is given, and the settings are an input
+    # of the build's fingerprint, so reading from them in place made every next build look changed.
+    reader = MarkdownReader(copy.deepcopy(settings.pelican))
     found = []
     for path in _content_files(content):
         html, meta = reader.read(str(path))
