@@ -54,7 +54,12 @@ def parser() -> argparse.ArgumentParser:
                                             "tables, its own pages and an empty published/")
     init.add_argument("folder", type=Path, help="the folder to make, e.g. northshire-dps")
     commands.add_parser("validate", parents=[common], help="check the tables in the data folder and report every problem")
-    commands.add_parser("build", parents=[common], help="check the tables, then write the site and open data")
+    build_command = commands.add_parser("build", parents=[common],
+                                        help="check the tables, then write the site and open data")
+    build_command.add_argument("--leave-out", action="append", default=[], choices=["audio"], metavar="KIND",
+                               help="leave out one kind of per-page file (audio), as the desk's preview does: for "
+                                    "measuring a build without its recordings, not for publishing (its easy read "
+                                    "pages say the recordings are still being made)")
     templates = commands.add_parser("templates", parents=[common],
                                     help="write a spreadsheet template for every table, made from the schemas")
     templates.add_argument("folder", type=Path, nargs="?", default=Path("templates"),
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return going_live(args, load_settings(args.settings))
         project = Project(args.data, args.output, args.content, theme_folder(args.theme), load_settings(args.settings),
-                          cache=args.cache, frozen=args.frozen)
+                          cache=args.cache, frozen=args.frozen, later=tuple(getattr(args, "leave_out", ())))
         if args.command == "validate":
             validation = validate(project)
             if not validation.ok:
