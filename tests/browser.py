@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import shutil
+import subprocess
 import threading
+from collections import defaultdict
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from helpers import ROOT
@@ -184,3 +188,55 @@ def live_script_links(page) -> list[str]:
     """The href of every link on the loaded page that would run script or load data when followed."""
     return [href for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
             if href.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
+
+
+# -- the Nu HTML Checker ---------------------------------------------------------------------------
+
+
+def nu_check(site: Path) -> None:
+    """Fail, listing them by message, if the Nu HTML Checker finds an error in any page of the built ``site``."""
+    java = shutil.which("java")
+    if not java:
+        pytest.fail("Java is not installed: the Nu HTML Checker (vnu.jar) needs it. Install Java 17.", pytrace=False)
+    if not VNU_JAR.is_file():
+        pytest.fail(f"The Nu HTML Checker is missing ({VNU_JAR}). Run `make test` (it runs `npm ci`).", pytrace=False)
+    run = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(site)],
+        capture_output=True, text=True, timeout=900,
+    )
+    try:
+        messages = json.loads(run.stderr)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"vnu.jar did not report JSON (exit {run.returncode}):\n{run.stderr[:3000]}", pytrace=False)
+    errors = [m for m in messages if m.get("type") in ("error", "non-document-error", "fatal")
+              or m.get("subType") == "fatal"]
+    if run.returncode != 0 and not errors:
+        pytest.fail(f"vnu.jar failed (exit {run.returncode}) without listing errors:\n{run.stderr[:3000]}",
+                    pytrace=False)
+    if not errors:
+        return
+    root = site.resolve().as_uri().removeprefix("file://")
+    by_message: dict[str, list[str]] = defaultdict(list)
+    for m in errors:
+        where = unquote(m.get("url", "?").removeprefix("file:")).removeprefix(root).removeprefix(str(site))
+        line = m.get("lastLine") or m.get("firstLine")
+        column = m.get("firstColumn") or m.get("lastColumn")
+        extract = (m.get("extract") or "").replace("\n", " ").strip()
+        position = f":{line}" + (f":{column}" if column else "") if line else ""
+        by_message[m.get("message", "?")].append(f"{where}{position}" + (f"  {extract[:100]!r}" if extract else ""))
+    pytest.fail(
+        f"The Nu HTML Checker found {len(errors)} errors ({len(by_message)} kinds):\n"
+        + "\n".join(f"  {message} ({len(where)} times)\n      " + "\n      ".join(where[:5]) + (f"\n      ... and {len(where) - 5} more" if len(where) > 5 else "")
+                    for message, where in sorted(by_message.items(), key=lambda item: -len(item[1]))),
+        pytrace=False,
+    )
+
+
+def nu_check_pages(pages, folder: Path) -> None:
+    """The Nu HTML Checker over pages a browser was shown: ``pages`` gives (name, html) pairs, each written to
+    ``folder`` under its number and name (the desk's pages in each state are not files of a build)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (name, raw) in enumerate(pages):
+        safe = "".join(c if c.isalnum() else "-" for c in name)
+        (folder / f"{number:02d}-{safe}.html").write_text(raw, encoding="utf-8")
+    nu_check(folder)

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import lxml.html
 import pytest
-from browser import AXE_TAGS, VNU_JAR, launch_chromium, run_axe
+from browser import AXE_TAGS, launch_chromium, nu_check_pages, run_axe
 from desk_support import Person, make_publisher, running_desk
 from helpers import ROOT
 from hosting import free_port, running
@@ -233,9 +231,4 @@ def test_the_player_is_reached_worked_and_sought_by_keyboard_and_passes_axe_and_
             context.close()
         finally:
             browser.close()
-    java = shutil.which("java")
-    assert java and VNU_JAR.is_file(), "the Nu HTML Checker needs Java and vnu.jar (make test installs them)"
-    shutil.copyfile(output / path / "index.html", tmp_path / "player.html")
-    run = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", str(tmp_path / "player.html")],
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr + run.stdout
+    nu_check_pages([("player", (output / path / "index.html").read_text(encoding="utf-8"))], tmp_path / "pages")

@@ -3,12 +3,10 @@ and 0 Nu HTML Checker errors; the error summary's links move focus to the proble
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 
 import pytest
-from browser import VNU_JAR, describe_target, launch_chromium, preload_axe, run_axe
+from browser import describe_target, launch_chromium, nu_check_pages, preload_axe, run_axe
 from desk_support import Person, make_publisher, running_desk
 from helpers import set_cell
 from playwright.sync_api import sync_playwright
@@ -90,13 +88,4 @@ def test_the_error_summary_moves_focus_to_the_problem(desk_pages):
 
 def test_every_desk_page_in_every_state_has_no_nu_checker_errors(desk_pages, tmp_path):
     pages, _ = desk_pages
-    java = shutil.which("java")
-    assert java and VNU_JAR.is_file(), "the Nu HTML Checker needs Java and vnu.jar (make test installs them)"
-    for number, (name, _, raw, _) in enumerate(pages):
-        (tmp_path / f"{number:02d}-{name.replace(' ', '-')}.html").write_text(raw, encoding="utf-8")
-    run = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
-    messages = json.loads(run.stderr)["messages"]
-    errors = [f"{m.get('url', '?').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m.get('message')}" for m in messages
-              if m.get("type") in ("error", "non-document-error")]
-    assert not errors, "\n".join(errors)
+    nu_check_pages(((name, raw) for name, _, raw, _ in pages), tmp_path / "pages")

@@ -12,16 +12,13 @@ which he does. Every desk page met on the way is checked with axe-core (WCAG 2.2
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
-from browser import VNU_JAR, describe_target, launch_chromium, preload_axe, run_axe
+from browser import describe_target, launch_chromium, nu_check_pages, preload_axe, run_axe
 from desk_support import Person, make_publisher, running_desk
 from hosting import caddy, live_release, read_back
 from playwright.sync_api import sync_playwright
@@ -188,13 +185,4 @@ def test_the_new_desk_pages_have_no_axe_violations(live_round):
 
 
 def test_the_new_desk_pages_have_no_nu_checker_errors(live_round, tmp_path):
-    java = shutil.which("java")
-    assert java and VNU_JAR.is_file(), "the Nu HTML Checker needs Java and vnu.jar (make test installs them)"
-    for number, (name, _, raw, _) in enumerate(live_round.pages):
-        (tmp_path / f"{number:02d}-{name.replace(' ', '-').replace(',', '')}.html").write_text(raw, encoding="utf-8")
-    run = subprocess.run([java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(tmp_path)],
-                         capture_output=True, text=True, timeout=300)
-    messages = json.loads(run.stderr)["messages"]
-    errors = [f"{m.get('url', '?').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m.get('message')}" for m in messages
-              if m.get("type") in ("error", "non-document-error")]
-    assert not errors, "\n".join(errors)
+    nu_check_pages(((name, raw) for name, _, raw, _ in live_round.pages), tmp_path / "pages")

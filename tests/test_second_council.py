@@ -22,12 +22,12 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from browser import html_pages, launch_chromium, preload_axe, run_axe, serve
+from browser import html_pages, launch_chromium, nu_check, preload_axe, run_axe, serve
 from helpers import ROOT, file_texts, fill_in
 from test_any_council import KENT
 from test_easy_read import is_resident_page, pages, twin_link
 from test_ocds import assert_valid, cove, extension_server  # noqa: F401 - extension_server is a fixture
-from test_site_browser import link_problems, nu_check, parse_pages
+from test_site_browser import link_problems, parse_pages
 
 from dps_publish.cli import main
 

@@ -10,10 +10,7 @@ Chromium comes from Debian (``make test`` installs it); never from ``playwright 
 
 from __future__ import annotations
 
-import json
-import shutil
 import statistics
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,10 +19,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from browser import (
-    VNU_JAR,
     describe_target,
     html_pages,
     launch_chromium,
+    nu_check,
     preload_axe,
     run_axe,
     serve,
@@ -601,45 +598,6 @@ def test_every_page_but_search_works_without_javascript(nojs_pass):
 
 def test_nu_html_checker_finds_no_errors(site):
     nu_check(site)
-
-
-def nu_check(site: Path) -> None:
-    """Fail, listing them by message, if the Nu HTML Checker finds an error in any page of the built ``site``."""
-    java = shutil.which("java")
-    if not java:
-        pytest.fail("Java is not installed: the Nu HTML Checker (vnu.jar) needs it. Install Java 17.", pytrace=False)
-    if not VNU_JAR.is_file():
-        pytest.fail(f"The Nu HTML Checker is missing ({VNU_JAR}). Run `make test` (it runs `npm ci`).", pytrace=False)
-    run = subprocess.run(
-        [java, "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json", str(site)],
-        capture_output=True, text=True, timeout=900,
-    )
-    try:
-        messages = json.loads(run.stderr)["messages"]
-    except (ValueError, KeyError):
-        pytest.fail(f"vnu.jar did not report JSON (exit {run.returncode}):\n{run.stderr[:3000]}", pytrace=False)
-    errors = [m for m in messages if m.get("type") in ("error", "non-document-error", "fatal")
-              or m.get("subType") == "fatal"]
-    if run.returncode != 0 and not errors:
-        pytest.fail(f"vnu.jar failed (exit {run.returncode}) without listing errors:\n{run.stderr[:3000]}",
-                    pytrace=False)
-    if not errors:
-        return
-    root = site.resolve().as_uri().removeprefix("file://")
-    by_message: dict[str, list[str]] = defaultdict(list)
-    for m in errors:
-        where = unquote(m.get("url", "?").removeprefix("file:")).removeprefix(root).removeprefix(str(site))
-        line = m.get("lastLine") or m.get("firstLine")
-        column = m.get("firstColumn") or m.get("lastColumn")
-        extract = (m.get("extract") or "").replace("\n", " ").strip()
-        position = f":{line}" + (f":{column}" if column else "") if line else ""
-        by_message[m.get("message", "?")].append(f"{where}{position}" + (f"  {extract[:100]!r}" if extract else ""))
-    pytest.fail(
-        f"The Nu HTML Checker found {len(errors)} errors ({len(by_message)} kinds):\n"
-        + "\n".join(f"  {message} ({len(where)} times)\n      " + "\n      ".join(where[:5]) + _more(where, 5)
-                    for message, where in sorted(by_message.items(), key=lambda item: -len(item[1]))),
-        pytrace=False,
-    )
 
 
 # -- links and page weight, from the files -------------------------------------------------------
