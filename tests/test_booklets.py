@@ -613,3 +613,32 @@ def test_a_letter_the_booklets_font_cannot_print_stops_the_build_naming_its_cell
     assert '"\u6587" (U+6587)' in words and '"\u5316" (U+5316)' in words and "Liberation Sans" in words
     assert "Traceback" not in str(stopped.value)
 
+
+
+def test_a_list_longer_than_a_booklet_is_split_between_its_items_with_its_heading_continued():
+    # A lot's page lists every organisation on it: at county scale over a thousand, about 80 pages in one list.
+    # Split only at the page's own blocks, it could never come under MAX_PAGES and the build stopped.
+    import lxml.html
+
+    from dps_publish.site.booklets import LIST_RUN, _list_runs, _split
+
+    names = [f"Organisation {n}" for n in range(1, 1001)]
+    content = lxml.html.fragment_fromstring(
+        '<div><h2>Who gives this support</h2><ul class="govuk-list" id="who">'
+        + "".join(f"<li>{name}</li>" for name in names)
+        + '</ul><h2>How it is going</h2><div class="er-point"><p>Well.</p></div>'
+        + '<ol start="3">' + "".join(f"<li>Step {n}</li>" for n in range(3, 48)) + "</ol></div>")
+    blocks = _list_runs(list(content))
+    lists = [b for b in blocks if b.tag == "ul"]
+    assert len(lists) == 1000 // LIST_RUN and all(len(b) == LIST_RUN for b in lists)
+    assert [b.get("class") for b in lists] == ["govuk-list"] * len(lists)
+    assert [b.get("id") for b in lists].count("who") == 1
+    assert [b.get("start") for b in blocks if b.tag == "ol"] == ["3", "23", "43"]
+    parts = _split(blocks, 5)
+    assert len(parts) == 5
+    said = [li.text for part in parts for block in part for li in block.iter("li")]
+    assert said == names + [f"Step {n}" for n in range(3, 48)]  # every item once, in the page's order
+    for part in parts:
+        assert sum(len(b) for b in part if b.tag == "ul") <= 1000 // 5 + LIST_RUN
+    for part in parts[1:]:
+        assert part[0].tag == "h2" and part[0].text_content().endswith("(continued)"), part[0].text_content()

@@ -61,6 +61,7 @@ from .templating import jinja_environment, template_filters, template_globals
 from .typesetting import ICON_FOLDER, classed, typst_document
 
 MAX_PAGES = 24
+LIST_RUN = 20  # a list longer than this may be split between its items (a booklet page holds about 20 lines)
 BOOKLET_TEMPLATES = ("er_home", "er_programme", "er_lot", "er_provider", "er_district", "er_round_news",
                      "er_glossary", "er_accessibility", "er_about_the_name", "er_content")
 CONTENT_LAYOUT = "booklet_content.html"
@@ -180,11 +181,15 @@ class BookletMaker:
         return lxml.html.fragment_fromstring(html, create_parent="div")
 
     def first_guess(self, page: Page) -> int:
-        """How many parts to try first: a point is at least a picture's height, so a page holds at most four."""
-        if page.template != "er_district":
-            return 1
-        points = sum(len(rows) for _, rows in page.context.groups)
-        return max(1, math.ceil(points / (4 * (MAX_PAGES - 4))))
+        """How many parts to try first: a point is at least a picture's height, so a page holds at most four; a
+        list's line, at 18 point with 1.5 spacing, is at most a twentieth of a page."""
+        if page.template == "er_district":
+            points = sum(len(rows) for _, rows in page.context.groups)
+            return max(1, math.ceil(points / (4 * (MAX_PAGES - 4))))
+        if page.template == "er_lot":
+            lines = len(page.context.members)
+            return max(1, math.ceil(lines / (LIST_RUN * (MAX_PAGES - 4))))
+        return 1
 
     def explained(self, page: Page) -> set[str]:
         """The texts that explain a term on the page (inside ``data-explains-term``), as the checks read them."""
@@ -206,7 +211,7 @@ class BookletMaker:
         words = [w for w in found["words-to-know"] if content in w.iterancestors()]  # not in a web-only part
         for element in words:
             element.getparent().remove(element)
-        blocks = [child for child in content if isinstance(child.tag, str)]
+        blocks = _list_runs([child for child in content if isinstance(child.tag, str)])
         chunks = _split(blocks, parts)
         date = self.model.published_on
         return [BookletContext(title, number, len(chunks),
@@ -245,6 +250,32 @@ def _cover_icon(blocks) -> str:
             if name in ICONS:
                 return name
     return "words"
+
+
+def _list_runs(blocks: list) -> list:
+    """The blocks with each long list cut into lists of ``LIST_RUN`` items, so a booklet can be split between them.
+
+    A lot's page lists every organisation on it: at county scale over a thousand, one list of some 80 pages, which
+    no split at the page's own blocks could bring under ``MAX_PAGES``. The items stay in order, with their class;
+    a numbered list keeps its numbers.
+    """
+    runs = []
+    for block in blocks:
+        items = [item for item in block if isinstance(item.tag, str)] if block.tag in ("ul", "ol") else []
+        if len(items) <= LIST_RUN:
+            runs.append(block)
+            continue
+        first = int(block.get("start", "1")) if block.get("start", "1").isdigit() else 1
+        for start in range(0, len(items), LIST_RUN):
+            run = lxml.html.Element(block.tag, {k: v for k, v in block.attrib.items() if k not in ("id", "start")})
+            if block.tag == "ol" and (start or block.get("start")):
+                run.set("start", str(first + start))
+            if start == 0 and block.get("id"):
+                run.set("id", block.get("id"))
+            for item in items[start:start + LIST_RUN]:
+                run.append(copy.deepcopy(item))
+            runs.append(run)
+    return runs
 
 
 def _split(blocks: list, parts: int) -> list[list]:
