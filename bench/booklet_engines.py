@@ -64,14 +64,14 @@ def old_tree(tree: Path, commit: str, install_system_packages: bool) -> Path:
     return python
 
 
-def measure(engine: str, python: Path, tree: Path, data: Path, work: Path) -> Run:
+def measure(engine: str, python: Path, tree: Path, data: Path, work: Path, sample: int = 1) -> Run:
     shutil.rmtree(work, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k not in ("DPS_BOOKLET_CACHE", "DPS_ARTEFACT_CACHE")}
     env["PYTHONPATH"] = str(tree)  # this tree's package, whichever checkout the venv was installed from
     done = subprocess.run([str(python), str(tree / "bench" / "run.py"), "--booklets-only", "--data", str(data),
-                           "--work", str(work)], cwd=tree, env=env, capture_output=True, text=True)
+                           "--work", str(work), "--sample", str(sample)], cwd=tree, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -96,6 +96,9 @@ def main(argv=None) -> int:
                         help="the new engine's work tree (default: this one; another, a clean checkout of a commit, "
                              "runs with this tree's venv)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dps-booklet-engines"))
+    parser.add_argument("--sample", type=int, default=1,
+                        help="lay out every Nth booklet only, with both engines (the issue's figure of today was "
+                             "measured on the county-times-ten data with --sample 20)")
     parser.add_argument("--install-system-packages", action="store_true",
                         help="install the Debian libraries WeasyPrint needs (the old commit's script)")
     args = parser.parse_args(argv)
@@ -105,11 +108,12 @@ def main(argv=None) -> int:
     if not new_python.exists():
         new_python = Path(sys.executable)
     first_load = load()
-    old = measure(f"WeasyPrint ({args.old_commit})", old_python, args.old_tree.resolve(), data, args.work / "old")
+    old = measure(f"WeasyPrint ({args.old_commit})", old_python, args.old_tree.resolve(), data, args.work / "old",
+                  args.sample)
     new_tree = args.new_tree.resolve()
     new = measure("Typst (this tree)" if new_tree == ROOT else f"Typst ({new_tree})", new_python, new_tree, data,
-                  args.work / "new")
-    print(f"booklets of {data}, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; "
+                  args.work / "new", args.sample)
+    print(f"booklets of {data}{f' (every {args.sample}th)' if args.sample > 1 else ''}, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; "
           f"load average before {first_load}, after {load()}")
     print("| engine | pages laid out | size | from nothing | pages a second | again, from the cache | CPU time of the bench |")
     print("|---|---|---|---|---|---|---|")

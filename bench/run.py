@@ -35,6 +35,7 @@ BIN = Path(sys.executable).parent
 # them out, as the desk's preview does.
 NO_AUDIO = ["--leave-out", "audio"]
 TARGETS = {"cold build": 240.0, "rebuild, nothing changed": 2.0, "rebuild, one provider edited": 20.0}
+SMALL_COLD_BUILD = 60.0  # the cold build's target at the size of a real council (--scale 0.1)
 
 
 def run(args: list[str]) -> float:
@@ -205,7 +206,8 @@ def main(argv=None) -> int:
     print("| measure | result | target |")
     print("|---|---|---|")
     for name, seconds in figures.items():
-        target = f"under {TARGETS[name]:.0f} s" if name in TARGETS else ""
+        goal = SMALL_COLD_BUILD if name == "cold build" and args.data is None and args.scale <= 0.1 else TARGETS.get(name)
+        target = f"under {goal:.0f} s" if goal else ""
         under = f" (load {loads[name]})" if name in loads else ""
         print(f"| {name} | {seconds:.1f} s{under} | {target} |")
     print(f"| peak memory (largest process) | {peak_mb:,.0f} MB | under 2 GB |")
