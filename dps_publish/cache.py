@@ -107,6 +107,20 @@ def inputs_fingerprint(project) -> str:
     return digest.hexdigest()
 
 
+def last_build(project) -> tuple[BuildState, str, bool]:
+    """The last build's recorded state, this build's inputs fingerprint, and whether ``output/`` is exactly as that
+    build left it. The last build still stands when the fingerprints are equal and the output is as it was left."""
+    state = BuildState.load(CacheFolders(project.cache).state, project.output)
+    output = Path(project.output)
+    return state, inputs_fingerprint(project), output.is_dir() and output_digest(output) == state.output
+
+
+def last_build_stands(project) -> bool:
+    """Nothing a build of ``project`` reads has changed since the last build, and its output is as it was left."""
+    state, inputs, as_left = last_build(project)
+    return state.inputs == inputs and as_left
+
+
 def output_digest(output: Path) -> str:
     """A cheap check that ``output/`` is as the last build left it: names, sizes and times of its files."""
     digest = hashlib.sha256()

@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .pipeline import Project, build, change_summary_of, freeze_payments_of, freeze_round_of, validate
+from .cache import last_build_stands
 from .problems import BuildError, DataProblems, Problem
+from .project import Project
 from .settings import SettingsError, load_settings
 from .site.assets import theme_folder
 
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         project = Project(args.data, args.output, args.content, theme_folder(args.theme), load_settings(args.settings),
                           cache=args.cache, frozen=args.frozen, later=tuple(getattr(args, "leave_out", ())))
         if args.command == "validate":
+            from .pipeline import validate
+
             validation = validate(project)
             if not validation.ok:
                 raise DataProblems(validation.problems)
@@ -139,14 +142,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "desk":
             return _desk(args)
         if args.command == "diff":
+            from .pipeline import change_summary_of
+
             summary = change_summary_of(project)
             if args.json:
                 print(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
             else:
                 print("\n".join(summary.lines()))
             return EXIT_OK
-        with progress(args) as on_stage:
-            result = build(project, on_stage=on_stage)
+        if last_build_stands(project):  # asked before importing the pipeline: nothing to do takes no time
+            result = None
+        else:
+            from .pipeline import build
+
+            with progress(args) as on_stage:
+                result = build(project, on_stage=on_stage)
         _report_build(result, args)
         if args.command == "serve":
             from .site.serve import serve
@@ -265,6 +275,8 @@ def _templates(args) -> int:
 
 
 def _freeze(project: Project, args) -> int:
+    from .pipeline import freeze_payments_of, freeze_round_of
+
     if bool(args.round_id) == bool(args.payments):
         print("Name a round to freeze (dps-publish freeze 2023-04-second) or a quarter of payments "
               "(dps-publish freeze --payments 2023-24-q1).", file=sys.stderr)
@@ -280,16 +292,20 @@ def _freeze(project: Project, args) -> int:
 
 
 def _report_build(result, args) -> None:
+    """What a build did; ``result`` is None when the last build still stood and nothing was done."""
+    up_to_date = result is None or result.up_to_date
     if args.json:
         print(json.dumps({
-            "built": not result.up_to_date, "output": str(args.output),
-            "pages_rendered": result.pages_rendered, "pages_reused": result.pages_reused,
-            "charts_rendered": result.charts_rendered, "charts_reused": result.charts_reused,
-            "changes": result.changes.to_dict() if result.changes else None,
-            "timings": {k: round(v, 3) for k, v in result.timings.items()},
+            "built": not up_to_date, "output": str(args.output),
+            "pages_rendered": result.pages_rendered if result else 0,
+            "pages_reused": result.pages_reused if result else 0,
+            "charts_rendered": result.charts_rendered if result else 0,
+            "charts_reused": result.charts_reused if result else 0,
+            "changes": result.changes.to_dict() if result and result.changes else None,
+            "timings": {k: round(v, 3) for k, v in result.timings.items()} if result else {},
         }, indent=2, ensure_ascii=False))
         return
-    if result.up_to_date:
+    if up_to_date:
         print(f"Nothing has changed since the last build: the site in {args.output} is up to date.")
     else:
         print(f"Built the site in {args.output}: {result.pages_rendered} pages written, "
@@ -297,7 +313,7 @@ def _report_build(result, args) -> None:
               f"{result.charts_reused} unchanged; {result.artefacts.words()}.")
         if result.changes:
             print("\n".join(result.changes.lines()))
-    if args.timings:
+    if args.timings and result is not None:
         for stage, seconds in result.timings.items():
             print(f"  {stage:<18} {seconds:7.2f} s")
 

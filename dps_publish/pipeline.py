@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .background import BackgroundJob
-from .cache import BuildState, CacheFolders, PageReuse, inputs_fingerprint, output_digest
+from .cache import BuildState, CacheFolders, PageReuse, last_build, output_digest
 from .files import build_into_fresh_folder
 from .model.build import build_model
 from .model.publishable import SiteModel
@@ -21,7 +21,7 @@ from .opendata.freeze import freeze_payments, freeze_round
 from .opendata.publication import Publication, plan_publication, write_and_check_open_data
 from .opendata.summary import ChangeSummary, change_summary
 from .problems import DataProblems
-from .settings import PublishSettings
+from .project import Project
 from .site.artefacts import Artefacts, write_artefacts
 from .site.charts import ChartRenderer
 from .site.pages import artefact_pages, planned_pages
@@ -71,20 +71,6 @@ STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
 @dataclass
-class Project:
-    data: Path
-    output: Path
-    content: Path
-    theme: Path
-    settings: PublishSettings
-    cache: Path | None = None  # the cache root (see cache.CacheFolders): charts, checked tables, build state
-    frozen: Path = Path("published")  # frozen rounds and payments, kept in the repository
-    # Kinds of per-page artefact this build leaves out (site/artefacts.py): the desk's preview leaves out "audio",
-    # so it is ready as soon as the pages are, and its easy-read pages say the recordings are still being made.
-    later: tuple[str, ...] = ()
-
-
-@dataclass
 class BuildResult:
     validation: Validation
     model: SiteModel | None = None
@@ -117,11 +103,9 @@ def build(project: Project, on_stage: StageListener | None = None) -> BuildResul
     result = BuildResult(Validation({}))
     clock = _StageClock(result.timings, on_stage)
     folders = CacheFolders(project.cache)
-    state = BuildState.load(folders.state, project.output)
     output = Path(project.output)
-    inputs = inputs_fingerprint(project)
-    as_left = output.is_dir() and output_digest(output) == state.output
-    if state.inputs == inputs and as_left:
+    state, inputs, as_left = last_build(project)
+    if state.inputs == inputs and as_left:  # as cache.last_build_stands, which the command asks before importing this
         result.up_to_date = True
         return result
     with clock("validate"):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from helpers import ROOT, dps
 
-from dps_publish import cli
+from dps_publish import cli, pipeline
 
 
 def test_an_unexpected_fault_is_kept_in_a_file_not_shown(tmp_path, monkeypatch, capsys):
     def broken(project):
         raise RuntimeError("a bug deep inside")
 
-    monkeypatch.setattr(cli, "validate", broken)
+    monkeypatch.setattr(pipeline, "validate", broken)
     code = dps(["validate", "--data", str(ROOT / "data"), "--settings", str(ROOT / "pelicanconf.py"),
                      "--cache", str(tmp_path / "cache"), "--output", str(tmp_path / "output")])
     err = capsys.readouterr().err
@@ -28,7 +28,7 @@ def test_stopping_with_ctrl_c_says_nothing_was_published(tmp_path, monkeypatch, 
     def interrupted(project):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "validate", interrupted)
+    monkeypatch.setattr(pipeline, "validate", interrupted)
     code = dps(["validate", "--settings", str(ROOT / "pelicanconf.py"), "--cache", str(tmp_path / "c"),
                      "--output", str(tmp_path / "output")])
     assert code == cli.EXIT_STOPPED

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 from helpers import ROOT, project, read_rows, set_cell, tree_digest, write_rows
@@ -60,6 +62,16 @@ def test_nothing_changed_means_nothing_done(tmp_path):
     again = build(site)
     assert again.up_to_date and again.timings == {}
     assert tree_digest(site.output) == before
+    # The command asks whether the last build still stands before it imports the pipeline (pandas, Altair, the
+    # writers): the county's nothing-changed rebuild spent more time importing them than checking.
+    command = [f"--data={data}", f"--output={site.output}", f"--cache={site.cache}", f"--frozen={site.frozen}",
+               f"--content={site.content}", f"--theme={site.theme}", f"--settings={ROOT / 'pelicanconf.py'}"]
+    said = subprocess.run([sys.executable, "-c", "import sys; from dps_publish.cli import main; code = main(sys.argv[1:]); "
+                           "print(sorted({'pandas', 'altair', 'dps_publish.pipeline'} & set(sys.modules))); "
+                           "sys.exit(code)", "build", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines() == [f"Nothing has changed since the last build: the site in {site.output} is up to "
+                                        "date.", "[]"], said.stdout
     # A hand edit to output/ is noticed: the next build puts it right.
     (site.output / "index.html").write_text("edited by hand")
     fixed = build(site)
