@@ -18,8 +18,7 @@ from pathlib import Path
 from . import __version__
 from .cache import last_build_stands
 from .problems import BuildError, DataProblems, Problem
-from .project import Project
-from .settings import SettingsError, load_settings
+from .settings import Project, SettingsError, load_settings
 from .site.assets import theme_folder
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED, EXIT_SETTINGS, EXIT_STOPPED = 0, 1, 2, 3, 130

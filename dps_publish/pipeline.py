@@ -21,7 +21,7 @@ from .opendata.freeze import freeze_payments, freeze_round
 from .opendata.publication import Publication, plan_publication, write_and_check_open_data
 from .opendata.summary import ChangeSummary, change_summary
 from .problems import DataProblems
-from .project import Project
+from .settings import Project
 from .site.artefacts import Artefacts, write_artefacts
 from .site.charts import ChartRenderer
 from .site.pages import artefact_pages, planned_pages

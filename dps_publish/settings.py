@@ -517,3 +517,20 @@ def _line_in(tb: TracebackType | None, path: Path) -> tuple[int | None, str]:
             elsewhere = f" It stopped in {where.name}, line {tb.tb_lineno}."
         tb = tb.tb_next
     return line, elsewhere
+
+
+# What a build is asked to do: the folders it reads and writes, and its settings. Here, beside the settings, and not
+# in the pipeline, so that the command can name a project and ask whether the last build still stands
+# (cache.last_build_stands) without importing what a build needs (pandas, Altair, the writers).
+@dataclass
+class Project:
+    data: Path
+    output: Path
+    content: Path
+    theme: Path
+    settings: PublishSettings
+    cache: Path | None = None  # the cache root (see cache.CacheFolders): charts, checked tables, build state
+    frozen: Path = Path("published")  # frozen rounds and payments, kept in the repository
+    # Kinds of per-page artefact this build leaves out (site/artefacts.py): the desk's preview leaves out "audio",
+    # so it is ready as soon as the pages are, and its easy-read pages say the recordings are still being made.
+    later: tuple[str, ...] = ()
