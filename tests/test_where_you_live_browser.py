@@ -177,6 +177,8 @@ def test_an_empty_box_or_an_unknown_town_follows_the_gov_uk_error_pattern_and_pa
     assert "govuk-input--error" in v.page.get_attribute("#where-you-live", "class")
     assert run_axe(v.page, AXE_TAGS) == []
     v.find("Zzyzxville")
+    # The lookup fetches its files before it answers: wait (bounded) for the message to change from the empty box's.
+    v.page.locator("#where-you-live-error", has_text="We could not find").wait_for(state="visible", timeout=15_000)
     assert "We could not find a town, village or postcode called Zzyzxville" in v.page.locator(
         "#where-you-live-error").inner_text()
     assert v.page.locator(".govuk-error-summary").count() == 1, "one summary, replaced, not two"
