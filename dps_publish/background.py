@@ -1,9 +1,14 @@
-"""One job in a second process, sharing the model without copying it.
+"""Work in other processes, sharing the model without copying it: one job beside the build, or a pool of workers.
 
 The open data is written and checked in a forked child while this process
 writes the pages: the child sees the model the parent built (copy-on-write
 memory), so nothing the size of a year of payments is pickled. The child dies
-with its parent, and a failure in it comes back as a ``BuildError``.
+with its parent, and a failure in it comes back as a ``BuildError``. It is not
+a daemon, so it may have workers of its own (``in_workers``: frictionless
+checks the largest tables two at a time); it is always joined or killed.
+
+``in_workers`` is the one worker pool: the booklets, the recordings, the page
+checks and the open data's checks each use it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import ctypes.util
 import multiprocessing
 import signal
 import traceback
+from collections.abc import Callable
+from typing import TypeVar
 
 from .problems import BuildError
 
@@ -23,7 +30,7 @@ class BackgroundJob:
     def __init__(self, function, *args):
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(send, function, args), daemon=True)
+        self._process = context.Process(target=_run, args=(send, function, args), daemon=False)
         self._process.start()
         send.close()
 
@@ -57,3 +64,37 @@ def _run(send, function, args) -> None:
         send.send(("error", "writing the open data failed:\n" + traceback.format_exc()))
     finally:
         send.close()
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+_JOB: Callable | None = None
+
+
+def _take_job(job: Callable) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _run_item(item):
+    return _JOB(item)
+
+
+def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int, start: str = "fork",
+               preload: tuple[str, ...] = (), apart: bool = False) -> list[Result]:
+    """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1,
+    unless ``apart``: then always in a worker, for a job that must never run in this process).
+
+    ``start`` is how the workers start: "fork" shares what ``job`` holds; "forkserver" forks them from a clean
+    process (with the modules in ``preload`` imported), for a job whose native library must not run in a process
+    that is forked later: Typst's compiler leaves threads whose locks a forked child waits on for ever. The job
+    must then pickle, and is sent to each worker once."""
+    if not items:
+        return []
+    if processes <= 1 and not apart:
+        return [job(item) for item in items]
+    context = multiprocessing.get_context(start)
+    if start == "forkserver" and preload:
+        context.set_forkserver_preload(list(preload))
+    with context.Pool(max(1, min(processes, len(items))), initializer=_take_job, initargs=(job,)) as pool:
+        return pool.map(_run_item, items, chunksize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from helpers import ROOT, THEME, build_site, dps, scratch, set_cell, tree_digest
 
 from dps_publish.pipeline import STAGE_NAMES
-from dps_publish.problems import DataProblems
+from dps_publish.problems import BuildError, DataProblems
 
 
 def test_stages_run_in_the_pinned_order_and_output_changes_only_at_the_swap(data_copy, tmp_path):
@@ -177,3 +178,20 @@ def test_a_full_disk_or_unwritable_folder_gives_a_clear_error_and_keeps_output(d
     assert code == 2 and words in err and "Traceback" not in err
     assert "is unchanged" in err
     assert tree_digest(output) == before
+
+
+def test_the_open_data_checked_in_two_workers_finds_what_one_finds(example_build, tmp_path):
+    """Over CHECK_APART_BYTES of tables, frictionless checks them in two workers: every table is still checked
+    (the same keys), and a table made invalid is still refused, naming it, whichever worker read it."""
+    from dps_publish.opendata.publication import check_open_data
+
+    output, _ = example_build
+    data = tmp_path / "data"
+    shutil.copytree(output / "data", data)
+    assert check_open_data(data, processes=2) == check_open_data(data, processes=1)
+    providers = data / "providers.csv"
+    lines = providers.read_text(encoding="utf-8").splitlines(keepends=True)
+    providers.write_text("".join([lines[0], lines[1], lines[1], *lines[2:]]), encoding="utf-8")  # a key twice
+    for processes in (1, 2):
+        with pytest.raises(BuildError, match="the providers table did not pass frictionless validation"):
+            check_open_data(data, processes=processes)

@@ -37,3 +37,15 @@ def test_a_slice_of_a_large_frame_and_an_empty_frame():
     part = frame.iloc[1000:4000:7]
     assert frame_csv(part) == _python_csv(part)
     assert frame_csv(frame.iloc[:0]) == b"id,area\r\n"
+
+
+def test_a_table_joined_a_slice_at_a_time_is_the_same_bytes(monkeypatch):
+    """A year of payments is joined ROWS_AT_A_TIME rows at a time (to hold the open data's memory down): slices
+    of 7 rows, with quoting in some slices and none in others, give the very bytes of the whole table at once."""
+    from dps_publish.opendata import csvtext
+
+    frame = pd.DataFrame({"id": [f"T{i}" for i in range(100)],
+                          "area": ["Adult Social Care"] * 50 + ['Children, "Young" People'] * 50}, dtype="str")
+    whole = frame_csv(frame)
+    monkeypatch.setattr(csvtext, "ROWS_AT_A_TIME", 7)
+    assert frame_csv(frame) == whole == _python_csv(frame)

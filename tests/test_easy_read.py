@@ -210,3 +210,26 @@ def test_easy_read_term_and_long_sentence_fail_on_easy_read_pages_only(project_c
     codes = sorted(p.code for p in failure.value.problems)
     assert codes == ["easy-read-sentence-too-long", "naming-register"]
     assert all((p.file, p.column) == ("providers.csv", "easy_read_description") for p in failure.value.problems)
+
+
+def test_pages_checked_in_two_workers_give_the_same_problems_in_the_same_order(example_build, tmp_path):
+    """check-site reads the pages in forked workers when there are many: the same problems, in the pages' order,
+    as one process reading them all; a former name planted on two pages is found on both."""
+    from dps_publish.site.sitecheck import check_pages
+    from dps_publish.sources.validate import validate_folder
+
+    output, result = example_build
+    site = tmp_path / "site"
+    shutil.copytree(output, site)
+    planted = ["easy-read/find-support/index.html", "providers/index.html"]
+    for saved in planted:
+        page = site / saved
+        page.write_text(page.read_text(encoding="utf-8").replace(
+            "</main>", "<p>Community Day Opportunities are here for you and your family every day.</p></main>"),
+            encoding="utf-8")
+    tables = validate_folder(ROOT / "data").tables
+    one = check_pages(site, result.model.naming, tables, processes=1)
+    two = check_pages(site, result.model.naming, tables, processes=2)
+    assert [p.file for p in one if p.code == "naming-register"] == [f"page /{s.removesuffix('index.html')}"
+                                                                    for s in sorted(planted)]
+    assert two == one

@@ -17,15 +17,30 @@ import pandas as pd
 SPECIAL = (b",", b'"', b"\r", b"\n")
 
 
-def frame_csv(frame: pd.DataFrame) -> bytes:
-    """The frame (every column text) as CSV with a header row, as ``frame.to_csv(index=False, lineterminator="\\r\\n")``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+ROWS_AT_A_TIME = 100_000  # a slice's working columns are tens of MB, not a year of payments' gigabyte
 
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    """The frame (every column text) as CSV with a header row, as ``frame.to_csv(index=False, lineterminator="\\r\\n")``.
+
+    The rows are joined ``ROWS_AT_A_TIME`` at a time into one growing buffer, so the working memory beside the
+    result is one slice's, not three copies of the whole table (the open data's peak at county scale)."""
     header = io.StringIO(newline="")
     csv.writer(header, lineterminator="\r\n").writerow(list(frame.columns))
-    if not len(frame):
-        return header.getvalue().encode("utf-8")
+    data = bytearray(header.getvalue().encode("utf-8"))
+    for start in range(0, len(frame), ROWS_AT_A_TIME):
+        _append_rows(frame.iloc[start:start + ROWS_AT_A_TIME], data)
+    if len(frame) > ROWS_AT_A_TIME:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()  # a year of payments: give the working memory back at once
+    return bytes(data) if len(data) < 1 << 24 else data  # a big table stays one buffer: bytes() would copy it
+
+
+def _append_rows(frame: pd.DataFrame, data: bytearray) -> None:
+    """The frame's rows as CSV lines, joined in Arrow's compute kernels, added to ``data``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     def text(value: str):
         return pa.scalar(value, pa.large_string())
@@ -45,10 +60,8 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
     parts[-1] = text("\r\n")
     lines = pc.binary_join_element_wise(*parts, text(""))
     del parts, column
-    data = b"".join([header.getvalue().encode("utf-8"), *(_chunk_view(chunk) for chunk in lines.chunks)])
-    del lines
-    pa.default_memory_pool().release_unused()  # a year of payments: give the working memory back at once
-    return data
+    for chunk in lines.chunks:
+        data += _chunk_view(chunk)
 
 
 def _may_need_quotes(column) -> bool:

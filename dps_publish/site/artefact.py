@@ -3,16 +3,15 @@
 A kind says which pages get one, makes them into the build's folder from its own cache folder, and says what
 it made (``Made``). The ``artefacts`` stage (``site/artefacts.py``) runs every kind; the writer, the template
 globals, the build result and the CLI know only that stage's ``Artefacts``, never a kind by name. What each
-kind has in common lives here: the page's fingerprint, the worker pool and placing a made file next to its page.
+kind has in common lives here: the page's fingerprint and placing a made file next to its page.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from ..cache import Fingerprinter
 from ..files import link_or_copy
@@ -65,37 +64,3 @@ def place(source: Path, out: Path, path: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     link_or_copy(source, target)
     return target
-
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-_JOB: Callable | None = None
-
-
-def _take_job(job: Callable) -> None:
-    global _JOB
-    _JOB = job
-
-
-def _run(item):
-    return _JOB(item)
-
-
-def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int, start: str = "fork",
-               preload: tuple[str, ...] = (), apart: bool = False) -> list[Result]:
-    """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1,
-    unless ``apart``: then always in a worker, for a job that must never run in this process).
-
-    ``start`` is how the workers start: "fork" shares what ``job`` holds; "forkserver" forks them from a clean
-    process (with the modules in ``preload`` imported), for a job whose native library must not run in a process
-    that is forked later: Typst's compiler leaves threads whose locks a forked child waits on for ever. The job
-    must then pickle, and is sent to each worker once."""
-    if not items:
-        return []
-    if processes <= 1 and not apart:
-        return [job(item) for item in items]
-    context = multiprocessing.get_context(start)
-    if start == "forkserver" and preload:
-        context.set_forkserver_preload(list(preload))
-    with context.Pool(max(1, min(processes, len(items))), initializer=_take_job, initargs=(job,)) as pool:
-        return pool.map(_run, items, chunksize=1)

@@ -31,12 +31,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..background import in_workers
 from ..cache import Fingerprinter, code_digest, templates_digest
 from ..files import write_atomically
 from ..model.publishable import SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings, SettingProblem, SettingsError
-from .artefact import Made, in_workers, page_fingerprint, place
+from .artefact import Made, page_fingerprint, place
 from .booklets import BookletMaker, booklet_file_name, booklet_pages
 from .contexts import AudioFile, Page
 from .sitecheck import TextBlock, check_blocks, term_patterns

@@ -47,13 +47,14 @@ import jinja2
 import lxml.html
 from markupsafe import Markup
 
+from ..background import in_workers
 from ..cache import Fingerprinter, code_digest, templates_digest
 from ..files import write_atomically
 from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
 from ..settings import PublishSettings
 from ..words import long_date, slug
-from .artefact import Made, in_workers, page_fingerprint, place
+from .artefact import Made, page_fingerprint, place
 from .assets import ICONS, PACKAGED_THEME
 from .contexts import BookletContext, BookletFile, Page, context_names
 from .sitecheck import TextBlock, check_blocks, term_patterns, text_blocks

@@ -18,6 +18,7 @@ a data cell, it also names the table, row and column to change.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 import lxml.html
 
 from ..addresses import ABOUT_THE_NAME, DATA, EASY_READ, easy
+from ..background import in_workers
 from ..cache import walk_files
 from ..model.publishable import NamingTerm
 from ..problems import Problem, quote
@@ -54,19 +56,51 @@ class TextBlock:
     explains: bool  # the element, or one around it, explains a term
 
 
+FORK_FROM_BYTES = 4_000_000  # pages to read (HTML bytes) before a second worker pays for its start
+
+
 def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, SourceTable],
-                skip: set[str] = frozenset()) -> list[Problem]:
-    """Problems on the written pages; ``skip`` names pages (as saved) an earlier build checked unchanged."""
-    terms = term_patterns(naming)
-    problems: list[Problem] = []
-    for saved in sorted(name for name, _ in walk_files(out) if name.endswith(".html") and name not in skip):
+                skip: set[str] = frozenset(), processes: int | None = None) -> list[Problem]:
+    """Problems on the written pages, page by page in the order of their files; ``skip`` names pages (as saved) an
+    earlier build checked unchanged.
+
+    With more than ``FORK_FROM_BYTES`` of pages to read they are read in workers forked from this process (both
+    cores, as the booklets are), in batches that mix large pages and small."""
+    pages = []
+    for saved, stat in walk_files(out):
         page = saved.removesuffix("index.html")
+        if not saved.endswith(".html") or saved in skip:
+            continue
         if page.startswith((DATA, "pagefind/", "theme/")) and not page == DATA:
             continue
-        blocks = list(text_blocks((out / saved).read_bytes()))
-        problems += check_blocks(page, blocks, terms, tables, easy_read=page.startswith(EASY_READ),
-                                 check_naming=page not in ABOUT_THE_NAME_PAGES)
-    return problems
+        pages.append((stat.st_size, saved))
+    if processes is None:
+        processes = min(2, os.cpu_count() or 1) if sum(size for size, _ in pages) > FORK_FROM_BYTES else 1
+    pages.sort(key=lambda sized: (-sized[0], sized[1]))  # dealt out largest first, so each batch gets its share
+    count = max(1, min(len(pages), max(4 * processes, len(pages) // 40)))
+    batches = [[saved for _, saved in pages[i::count]] for i in range(count)]
+    job = _PageCheck(out, term_patterns(naming), tables)
+    found = [checked for batch in in_workers(job, batches, processes) for checked in batch]
+    return [problem for _, problems in sorted(found, key=lambda checked: checked[0]) for problem in problems]
+
+
+@dataclass(frozen=True)
+class _PageCheck:
+    """A batch of pages checked, in a worker forked from the build (which shares the terms and tables)."""
+
+    out: Path
+    terms: list
+    tables: dict
+
+    def __call__(self, saved_pages: list[str]) -> list[tuple[str, list[Problem]]]:
+        checked = []
+        for saved in saved_pages:
+            page = saved.removesuffix("index.html")
+            blocks = list(text_blocks((self.out / saved).read_bytes()))
+            checked.append((saved, check_blocks(page, blocks, self.terms, self.tables,
+                                                easy_read=page.startswith(EASY_READ),
+                                                check_naming=page not in ABOUT_THE_NAME_PAGES)))
+        return checked
 
 
 def check_blocks(place: str, blocks: list[TextBlock], terms: list[tuple[NamingTerm, re.Pattern]], tables, *,
