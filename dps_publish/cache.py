@@ -249,6 +249,16 @@ def fingerprint(*parts) -> str:
     return Fingerprinter().of(*parts)
 
 
+def model_fingerprinter(model) -> Fingerprinter:
+    """The one fingerprinter of a model's build: the booklets and the pages digest the same listings and contexts,
+    and each object is then digested once, not once per stage (seconds at county scale)."""
+    return model.derived(_new_fingerprinter)
+
+
+def _new_fingerprinter(model) -> Fingerprinter:
+    return Fingerprinter()
+
+
 class Fingerprinter:
     """Content digests of model objects, each object digested once per build.
 

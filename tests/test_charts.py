@@ -148,3 +148,26 @@ def test_charts_use_no_vega_javascript_or_other_host(example_build):
         html = path.read_text()
         assert "vega" not in html.lower() or "vl.json" in html, path
         assert "cdn." not in html, path
+
+
+def test_a_chart_spec_comes_from_the_cache_only_when_what_makes_it_is_the_same(tmp_path):
+    """The spec cache is keyed on the chart's numbers and words and on what its spec function closes over: a
+    value only the closure holds (a KPI's target, say) changed means Altair is asked again."""
+    from dps_publish.site.charts import Chart, ChartRenderer, Column
+
+    def chart(target):
+        def spec():
+            _ASKED.append(target)
+            return {"mark": "bar", "target": target}
+        return Chart("c", "A chart", "It goes up.", (Column("x", "X"),), ({"x": 1},), spec)
+
+    _ASKED.clear()
+    renderer = ChartRenderer(tmp_path / "charts")
+    assert json.loads(renderer.spec_json(chart(10)))["target"] == 10
+    assert json.loads(renderer.spec_json(chart(10)))["target"] == 10
+    assert _ASKED == [10]  # the second from the cache
+    assert json.loads(renderer.spec_json(chart(12)))["target"] == 12
+    assert _ASKED == [10, 12]
+
+
+_ASKED: list = []  # what the test's spec functions were asked for (a global: a closure's own values are its key)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..background import in_workers
-from ..cache import Fingerprinter, code_digest, templates_digest
+from ..cache import code_digest, model_fingerprinter, templates_digest
 from ..files import write_atomically
 from ..model.publishable import SiteView
 from ..problems import BuildError, DataProblems, Problem
@@ -287,7 +287,7 @@ def write_audio(model, settings: PublishSettings, theme: Path, out: Path, pages:
         index.mkdir(exist_ok=True)
         speaker = _Speaker(folder, voice)
         the_salt = salt(voice, pronunciations)
-        fingerprints = Fingerprinter()
+        fingerprints = model_fingerprinter(model)
         site_wide = fingerprints.of(SiteView(model).fingerprint_parts(), settings, templates_digest(Path(theme)),
                                     code_digest(), the_salt)
         prints = {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}

@@ -48,7 +48,7 @@ import lxml.html
 from markupsafe import Markup
 
 from ..background import in_workers
-from ..cache import Fingerprinter, code_digest, templates_digest
+from ..cache import code_digest, model_fingerprinter, templates_digest
 from ..files import write_atomically
 from ..model.publishable import NamingTerm, SiteModel, SiteView
 from ..problems import BuildError, DataProblems, Problem
@@ -592,7 +592,7 @@ def write_booklets(model: SiteModel, settings: PublishSettings, theme: Path, out
 
 def booklet_fingerprints(maker: BookletMaker, theme: Path, by_path: dict[str, Page]) -> dict[str, str]:
     """Each page's booklet fingerprint (the index's key): what the whole site shares, and the page's own context."""
-    fingerprints = Fingerprinter()
+    fingerprints = model_fingerprinter(maker.model)
     site_wide = fingerprints.of(SiteView(maker.model).fingerprint_parts(), maker.settings,
                                 templates_digest(Path(theme)), code_digest(), maker.style, maker.salt)
     return {path: page_fingerprint(fingerprints, site_wide, page) for path, page in by_path.items()}

@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 
 from ..addresses import ARTICLE_URL, WHATS_NEW, WHATS_NEW_FEED
-from ..cache import Fingerprinter, PageReuse, code_digest, templates_digest
+from ..cache import PageReuse, code_digest, model_fingerprinter, templates_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
 from ..settings import PublishSettings
@@ -198,7 +198,7 @@ class DataPagesGenerator:
         entries = tuple(sitemap_entries(self.pages, self.context))
         out = Path(self.settings["OUTPUT_PATH"])
         reuse: PageReuse = self.build.reuse or PageReuse(None, {})
-        fingerprints = Fingerprinter()
+        fingerprints = model_fingerprinter(self.model)
         site_wide = fingerprints.of(SiteView(self.model).fingerprint_parts(), self.build.settings,
                                     self.settings["SITENAME"], self.settings["SITEURL"], templates_digest(self.theme),
                                     code_digest())  # a new version of the publisher may render differently
