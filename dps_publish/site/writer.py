@@ -14,12 +14,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from ..addresses import ARTICLE_URL, WHATS_NEW, WHATS_NEW_FEED
+from ..background import in_workers
 from ..cache import PageReuse, code_digest, model_fingerprinter, templates_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
@@ -195,6 +197,8 @@ class DataPagesGenerator:
         self.context["dps_pages"] = self.pages
 
     def generate_output(self, writer) -> None:
+        from pelican.utils import sanitised_join
+
         entries = tuple(sitemap_entries(self.pages, self.context))
         out = Path(self.settings["OUTPUT_PATH"])
         reuse: PageReuse = self.build.reuse or PageReuse(None, {})
@@ -204,6 +208,7 @@ class DataPagesGenerator:
                                     code_digest())  # a new version of the publisher may render differently
         # Only the declared names (contexts.py): Pelican's own context holds every setting.
         shared = {"SITENAME": self.settings["SITENAME"], "SITEURL": self.settings["SITEURL"]}
+        todo: list[tuple[str, str, dict]] = []
         for page in self.pages:
             context = self._context(page, entries)
             for chart in getattr(context, "charts", ()) if not page.easy_read else ():
@@ -214,9 +219,16 @@ class DataPagesGenerator:
                     site_wide, page.path, page.template, page.title, page.twin, page.parent, sorted(names.items()),
                     artefacts), out):
                 continue
-            template = self._generator.get_template(page.template)
-            writer.write_file(page.save_as, template, shared, page=page, page_title=page.title,
-                              page_path=page.path, **names)
+            todo.append((page.save_as, page.template, dict(page=page, page_title=page.title, page_path=page.path,
+                                                           **names)))
+        for save_as, *_ in todo:  # told to Pelican's writer, which refuses a second page writing the same file
+            path = sanitised_join(str(out), save_as)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            writer._open_w(path, "utf-8").close()
+        render = _PageRender(self._generator, out, shared, todo)
+        processes = min(2, os.cpu_count() or 1) if len(todo) > RENDER_APART else 1
+        count = max(1, min(len(todo), max(4 * processes, len(todo) // 25)))
+        in_workers(render, [list(range(start, len(todo), count)) for start in range(count)], processes)
         write_sitemap_xml(Path(self.settings["OUTPUT_PATH"]), self.settings["SITEURL"], entries,
                           self.model.published_on)
 
@@ -229,6 +241,33 @@ class DataPagesGenerator:
                              f"{type(context).__name__}, but the template takes a {expected.__name__} "
                              "(dps_publish/contexts.py)")
         return context
+
+
+RENDER_APART = 16  # pages to render before two forked workers share them (a county's district pages are megabytes)
+
+
+@dataclass(frozen=True)
+class _PageRender:
+    """Renders pages of ``todo`` (by their numbers) and writes them, as Pelican's writer does (the same context, the
+    same bytes), in this process or in a worker forked from it, which shares the model and the templates."""
+
+    generator: object  # Pelican's Generator: its Jinja environment and the theme's templates
+    out: Path
+    shared: dict
+    todo: list[tuple[str, str, dict]]
+
+    def __call__(self, numbers: list[int]) -> int:
+        for number in numbers:
+            save_as, template_name, names = self.todo[number]
+            context = {**self.shared, "localsiteurl": None, "output_file": save_as, **names}
+            try:
+                output = self.generator.get_template(template_name).render(context)
+            except jinja2.TemplateError as exc:  # in words here: a worker's traceback does not come back with it
+                raise BuildError(template_error_words(exc)) from None
+            path = self.out / save_as
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(output, encoding="utf-8")
+        return len(numbers)
 
 
 def late_context(page: Page, entries: tuple[SitemapEntry, ...], publication, threshold: int = 5) -> PageContext:

@@ -459,5 +459,8 @@ def _payment_rules(tables: dict[str, SourceTable], refused: frozenset) -> list[P
 
 
 def _compact(values: pd.Series) -> pd.Series:
-    """Registration numbers as compared: no spaces, capitals (leading zeros kept: they are part of the number)."""
-    return values.str.replace(r"\s+", "", regex=True).str.upper()
+    """Registration numbers as compared: no spaces, capitals (leading zeros kept: they are part of the number).
+
+    Each distinct number is compacted once: a county's two million payments name a few thousand suppliers."""
+    compacted = {value: "".join(value.split()).upper() for value in values.unique()}
+    return values.map(compacted)
