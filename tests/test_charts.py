@@ -171,3 +171,21 @@ def test_a_chart_spec_comes_from_the_cache_only_when_what_makes_it_is_the_same(t
 
 
 _ASKED: list = []  # what the test's spec functions were asked for (a global: a closure's own values are its key)
+
+
+def test_every_chart_spec_is_valid_vega_lite(example_build):
+    """The build makes its specs without Altair's schema check (a tenth of a second a chart); every spec it wrote
+    is checked here against the Vega-Lite schema Altair carries, so a chart built wrongly still fails."""
+    import altair as alt
+    import jsonschema
+
+    output, _ = example_build
+    specs = sorted(output.rglob("charts/*.vl.json"))
+    assert len(specs) >= 20
+    validator = jsonschema.Draft7Validator(alt.vegalite.v6.schema.core.load_schema())
+    for path in specs:
+        errors = [e.message for e in validator.iter_errors(json.loads(path.read_text(encoding="utf-8")))]
+        assert not errors, f"{path.relative_to(output)}: {errors[:3]}"
+    broken = json.loads(specs[0].read_text(encoding="utf-8"))
+    broken["mark"] = {"type": "not-a-mark"}
+    assert list(validator.iter_errors(broken))  # the check can fail

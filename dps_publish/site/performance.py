@@ -105,7 +105,7 @@ def lot_comparison_chart(definition: KpiDefinition, lots: list[str], by_lot, per
             detail="lot:N")
         labels = alt.Chart(alt.Data(values=ends)).mark_text(align="left", dx=8, fontSize=12, color="#0b0c0c").encode(
             x=encode_x, y="value:Q", text="label:N")
-        spec = alt.layer(lines, labels).properties(width=420, height=220, title=title).to_dict()
+        spec = alt.layer(lines, labels).properties(width=420, height=220, title=title).to_dict(validate=False)
         spec["config"] = base_config()
         return spec
 
@@ -171,7 +171,7 @@ def kpi_chart(definition: KpiDefinition, values: list[KpiValue | None], periods:
                 y="target:Q"))
             layers.append(alt.Chart(rule_data).mark_text(align="left", dx=6, color="#0b0c0c", fontSize=12).encode(
                 y="target:Q", text="label:N", x=alt.value(460)))
-        spec = alt.layer(*layers).properties(width=460, height=220, title=title).to_dict()
+        spec = alt.layer(*layers).properties(width=460, height=220, title=title).to_dict(validate=False)
         spec["config"] = base_config()
         return spec
 
