@@ -51,16 +51,17 @@ STAGES = (
           "the open data's version, files, rounds and changelog, for the data pages", "opendata/publication.py"),
     Stage("check-open-data", "Writing the open data",
           "a second process writes the data package, transparency files, OCDS and Open Referral UK, and "
-          "frictionless checks every package", "opendata/"),
+          "frictionless checks every package (the largest tables two at a time)", "opendata/"),
     Stage("artefacts", "Making the booklets and recordings",
           "each page's own files besides its HTML, one module for each kind: each easy-read page a person takes "
           "away, as a tagged PDF/UA-1 booklet (Typst) and as an MP3 of its own words read aloud offline "
           "(hibari-tts), each made again only when what it is made from changes, and checked from its own words",
           "site/artefacts.py"),
-    Stage("site", "Writing the pages", "Pelican writes every page, its easy-read twin and the charts",
+    Stage("site", "Writing the pages",
+          "Pelican writes every page, its easy-read twin and the charts (the pages rendered in two workers)",
           "site/writer.py"),
-    Stage("check-site", "Checking the pages", "the naming register and easy-read sentences, on every page",
-          "site/sitecheck.py"),
+    Stage("check-site", "Checking the pages",
+          "the naming register and easy-read sentences, on every page (read in two workers)", "site/sitecheck.py"),
     Stage("search-index", "Building the search index", "Pagefind indexes the pages, in shards the search page merges",
           "site/search.py"),
     Stage("open-data-checked", "Waiting for the open data checks",
