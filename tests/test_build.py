@@ -195,3 +195,15 @@ def test_the_open_data_checked_in_two_workers_finds_what_one_finds(example_build
     for processes in (1, 2):
         with pytest.raises(BuildError, match="the providers table did not pass frictionless validation"):
             check_open_data(data, processes=processes)
+
+
+def test_pages_rendered_in_one_process_are_the_bytes_the_two_workers_wrote(example_build, tmp_path, monkeypatch):
+    """The site stage renders its pages in two forked workers once there are more than RENDER_APART of them (the
+    example has hundreds): the same build with every page rendered in this process writes the very same files."""
+    from dps_publish.site import writer
+
+    output, _ = example_build
+    monkeypatch.setattr(writer, "RENDER_APART", 10**9)
+    alone = tmp_path / "output"
+    build_site(ROOT / "data", alone)
+    assert tree_digest(alone) == tree_digest(output)
