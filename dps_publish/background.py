@@ -80,6 +80,14 @@ def _run_item(item):
     return _JOB(item)
 
 
+def dealt(items: list[Item], processes: int, per_batch: int) -> list[list[Item]]:
+    """``items`` dealt into batches as cards are dealt: batch ``i`` holds items ``i``, ``i + n``, ``i + 2n``…, so
+    when the items come largest first every batch gets its share of the large ones. At least four batches a worker
+    (one slow batch does not leave a core idle), and about ``per_batch`` items in each."""
+    count = max(1, min(len(items), max(4 * processes, len(items) // per_batch)))
+    return [items[start::count] for start in range(count)]
+
+
 def in_workers(job: Callable[[Item], Result], items: list[Item], processes: int, start: str = "fork",
                preload: tuple[str, ...] = (), apart: bool = False) -> list[Result]:
     """``job`` on each item, in order, in up to ``processes`` worker processes (in this one when ``processes`` is 1,

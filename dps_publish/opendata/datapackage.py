@@ -24,6 +24,7 @@ from ..settings import PublishSettings
 from ..sources.schemas import load_schema, published_schema
 from ..words import slug
 from .csvtext import frame_csv
+from .jsontext import json_document
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -200,8 +201,7 @@ def write_data_package(model: SiteModel, settings: PublishSettings, folder: Path
         "keywords": ["adult social care", "dynamic purchasing system", "commissioning", settings.council_area],
         "resources": [r.descriptor for r in resources],
     }
-    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+    (folder / "datapackage.json").write_bytes(json_document(descriptor))
     return descriptor
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ..model.publishable import KpiDefinition, KpiValue, Lot, Programme, Round, 
 from ..quarters import quarter_dates
 from ..settings import PublishSettings
 from ..words import slug
+from .jsontext import json_document
 from .registers import register_of
 
 DPS_ROUTE = "dynamic-purchasing-system"
@@ -86,7 +86,7 @@ def write_ocds(model: SiteModel, settings: PublishSettings, folder: Path) -> Non
     releases = release_package(model, settings)
     for name, package in (("release-package.json", releases),
                           ("record-package.json", record_package(model, settings, releases))):
-        (folder / name).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / name).write_bytes(json_document(package))
 
 
 def _package_head(model: SiteModel, settings: PublishSettings, name: str) -> dict:

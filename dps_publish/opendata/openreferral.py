@@ -42,6 +42,7 @@ from ..model.publishable import Listing, SiteModel
 from ..settings import PublishSettings
 from ..words import STATUS_WORDS, SUPPORT_TYPE_WORDS, slug
 from .datapackage import ATTRIBUTION, OGL, REHEARSAL, cell, csv_resource
+from .jsontext import json_document
 from .registers import register_of
 
 # Never change: every id in the package is derived from it (and the council's org id).
@@ -239,8 +240,7 @@ def write_open_referral(model: SiteModel, settings: PublishSettings, folder: Pat
         resources_out.append(csv_resource(name, source["path"], data, source["schema"],
                                           description=source["description"]))
     descriptor = package_descriptor(model, settings, resources_out)
-    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+    (folder / "datapackage.json").write_bytes(json_document(descriptor))
     return descriptor
 
 
@@ -286,19 +286,15 @@ def api_service_page(services: list[dict]) -> dict:
     }
 
 
-def _json_bytes(value) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def write_api(tables: dict[str, list[dict]], folder: Path) -> list[Path]:
     """``services.json`` and ``services/<id>.json`` in ``folder``, as the Open Referral UK API would serve them."""
     services = api_services(tables)
     (folder / "services").mkdir(parents=True, exist_ok=True)
     written = [folder / "services.json"]
-    written[0].write_bytes(_json_bytes(api_service_page(services)))
+    written[0].write_bytes(json_document(api_service_page(services)))
     for service in services:
         path = folder / "services" / f"{service['id']}.json"
-        path.write_bytes(_json_bytes(service))
+        path.write_bytes(json_document(service))
         written.append(path)
     return written
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +31,7 @@ from ..settings import PublishSettings
 from ..words import ROUTES, slug
 from .csvtext import frame_csv
 from .datapackage import cell
+from .jsontext import json_document
 
 SPEND_THRESHOLD = Decimal(500)
 EXCEL_ROW_LIMIT = 1_048_576
@@ -499,8 +499,7 @@ def write_transparency(model: SiteModel, settings: PublishSettings, folder: Path
     if problems:
         raise BuildError("frozen payments would change:\n  " + "\n  ".join(problems)
                          + "\nPut corrections in a later quarter, or restore payments.csv.")
-    (folder / PACKAGE_FILE).write_text(json.dumps(_package(model, settings, resources), indent=2,
-                                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / PACKAGE_FILE).write_bytes(json_document(_package(model, settings, resources)))
     pa.default_memory_pool().release_unused()
     return names
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import lxml.html
 
 from ..addresses import ABOUT_THE_NAME, DATA, EASY_READ, easy
-from ..background import in_workers
+from ..background import dealt, in_workers
 from ..cache import walk_files
 from ..model.publishable import NamingTerm
 from ..problems import Problem, quote
@@ -77,8 +77,7 @@ def check_pages(out: Path, naming: tuple[NamingTerm, ...], tables: dict[str, Sou
     if processes is None:
         processes = min(2, os.cpu_count() or 1) if sum(size for size, _ in pages) > FORK_FROM_BYTES else 1
     pages.sort(key=lambda sized: (-sized[0], sized[1]))  # dealt out largest first, so each batch gets its share
-    count = max(1, min(len(pages), max(4 * processes, len(pages) // 40)))
-    batches = [[saved for _, saved in pages[i::count]] for i in range(count)]
+    batches = dealt([saved for _, saved in pages], processes, per_batch=40)
     job = _PageCheck(out, term_patterns(naming), tables)
     found = [checked for batch in in_workers(job, batches, processes) for checked in batch]
     return [problem for _, problems in sorted(found, key=lambda checked: checked[0]) for problem in problems]

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from ..addresses import ARTICLE_URL, WHATS_NEW, WHATS_NEW_FEED
-from ..background import in_workers
+from ..background import dealt, in_workers
 from ..cache import PageReuse, code_digest, model_fingerprinter, templates_digest
 from ..model.publishable import SiteModel, SiteView
 from ..problems import BuildError
@@ -227,8 +227,7 @@ class DataPagesGenerator:
             writer._open_w(path, "utf-8").close()
         render = _PageRender(self._generator, out, shared, todo)
         processes = min(2, os.cpu_count() or 1) if len(todo) > RENDER_APART else 1
-        count = max(1, min(len(todo), max(4 * processes, len(todo) // 25)))
-        in_workers(render, [list(range(start, len(todo), count)) for start in range(count)], processes)
+        in_workers(render, dealt(list(range(len(todo))), processes, per_batch=25), processes)
         write_sitemap_xml(Path(self.settings["OUTPUT_PATH"]), self.settings["SITEURL"], entries,
                           self.model.published_on)
 
