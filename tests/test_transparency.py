@@ -21,6 +21,7 @@ from dps_publish.opendata.summary import unmatched_payment_warnings
 from dps_publish.opendata.transparency import (
     CODE_FIELDS,
     SPEND_COLUMNS,
+    _work_out_spend_mask,
     contracts_register,
     invitations_to_tender,
     spend_quarter,
@@ -309,3 +310,15 @@ def test_the_new_columns_are_not_a_change_to_every_row_against_the_frozen_round(
         "a column new to a table changed no row"
     assert {c.field for c in summary.changes if c.kind == "column-added"} >= {"size"}  # said once, as a column
     assert not [c for c in summary.changes if c.kind == "provider-details-changed"]
+
+
+def test_spend_is_more_than_500_pounds_either_way_exactly_at_the_boundary():
+    """The mask compares floats: 500 and 500.00 are out, a penny over either way is in."""
+    import types
+
+    import pandas as pd
+
+    amounts = ["500", "500.00", "500.01", "-500.01", "-500", "499.99", "0", "12345.67", "-0.5", "500.001"]
+    model = types.SimpleNamespace(payments=pd.DataFrame({"amount_gbp": pd.Series(amounts, dtype="str")}))
+    kept = [a for a, over in zip(amounts, _work_out_spend_mask(model)) if over]
+    assert kept == ["500.01", "-500.01", "12345.67", "500.001"]

@@ -339,7 +339,7 @@ def _work_out_spend_mask(model: SiteModel) -> np.ndarray:
     import pyarrow.compute as pc
 
     amounts = pc.cast(pa.array(model.payments["amount_gbp"], type=pa.large_string()), pa.float64())
-    return np.abs(amounts.to_numpy()) > SPEND_THRESHOLD
+    return np.abs(amounts.to_numpy()) > float(SPEND_THRESHOLD)  # a float: against a Decimal, numpy compares one by one
 
 
 def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
