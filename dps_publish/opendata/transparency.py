@@ -33,7 +33,7 @@ from .csvtext import frame_csv
 from .datapackage import cell
 from .jsontext import json_document
 
-SPEND_THRESHOLD = Decimal(500)
+SPEND_THRESHOLD = 500  # pounds, either way; a number numpy compares a whole column to at once (a Decimal, one by one)
 EXCEL_ROW_LIMIT = 1_048_576
 SME_SIZES = {"micro", "small", "medium"}
 VCSE_TYPES = {"charity", "community-interest-company"}
@@ -339,7 +339,7 @@ def _work_out_spend_mask(model: SiteModel) -> np.ndarray:
     import pyarrow.compute as pc
 
     amounts = pc.cast(pa.array(model.payments["amount_gbp"], type=pa.large_string()), pa.float64())
-    return np.abs(amounts.to_numpy()) > float(SPEND_THRESHOLD)  # a float: against a Decimal, numpy compares one by one
+    return np.abs(amounts.to_numpy()) > SPEND_THRESHOLD
 
 
 def spend_quarters(model: SiteModel) -> tuple[list[str], np.ndarray]:
